@@ -1,0 +1,113 @@
+import type { Breadcrumb, Event, EventHint, EventProcessor } from './types.js';
+import type { Scope } from './scope.js';
+import { debugLog } from './debug-log.js';
+
+/**
+ * The scopes one capture sees, least specific first (SPEC.md decision 3):
+ * global → isolation → current → the per-call context (if any).
+ */
+export type ScopeChain = readonly Scope[];
+
+/**
+ * Writes the scopes' data into `event` without copying the scopes: keyed data (tags, extra,
+ * contexts) merges with the more specific scope winning and the event's own keys winning over
+ * all scopes; single values (user, level, fingerprint, transaction) are taken from the most
+ * specific place that has one, the event itself first. Returns the scopes' attachments.
+ */
+export function applyScopesToEvent(
+  event: Event,
+  chain: ScopeChain,
+  maxBreadcrumbs: number,
+): EventHint['attachments'] {
+  let tags: Event['tags'];
+  let extra: Event['extra'];
+  let contexts: Event['contexts'];
+  let crumbs: Breadcrumb[] | undefined;
+  let crumbSources = 0;
+  let truncated = 0;
+  let attachments: EventHint['attachments'];
+
+  for (const scope of chain) {
+    if (notEmpty(scope._tags)) tags = tags ? Object.assign(tags, scope._tags) : { ...scope._tags };
+    if (notEmpty(scope._extra)) extra = extra ? Object.assign(extra, scope._extra) : { ...scope._extra };
+    if (notEmpty(scope._contexts)) contexts = contexts ? Object.assign(contexts, scope._contexts) : { ...scope._contexts };
+    if (scope._breadcrumbs.length) {
+      crumbs = crumbs ? crumbs.concat(scope._breadcrumbs) : scope._breadcrumbs;
+      crumbSources++;
+    }
+    truncated += scope._truncatedBreadcrumbs;
+    if (scope._attachments.length) attachments = (attachments ?? []).concat(scope._attachments);
+  }
+
+  if (tags) event.tags = event.tags ? Object.assign(tags, event.tags) : tags;
+  if (extra) event.extra = event.extra ? Object.assign(extra, event.extra) : extra;
+  if (contexts) event.contexts = event.contexts ? Object.assign(contexts, event.contexts) : contexts;
+
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const scope = chain[i]!;
+    if (event.user === undefined && scope._user) event.user = scope._user;
+    if (event.level === undefined && scope._level) event.level = scope._level;
+    if (event.fingerprint === undefined && scope._fingerprint) event.fingerprint = scope._fingerprint;
+    if (event.transaction === undefined && scope._transactionName) event.transaction = scope._transactionName;
+  }
+
+  const own = Array.isArray(event.breadcrumbs) ? event.breadcrumbs : event.breadcrumbs?.values;
+  if (own && own.length) {
+    crumbs = crumbs ? crumbs.concat(own) : own;
+    crumbSources++;
+  }
+  if (crumbs) {
+    // Crumbs from several scopes interleave in time; each scope's list is already in order.
+    if (crumbSources > 1) crumbs = crumbs.slice().sort(byTimestamp);
+    if (crumbs.length > maxBreadcrumbs) {
+      truncated += crumbs.length - maxBreadcrumbs;
+      crumbs = crumbs.slice(crumbs.length - maxBreadcrumbs);
+    }
+    event.breadcrumbs = { values: crumbs };
+    if (truncated > 0) {
+      const meta = (event._meta ??= {}) as Record<string, unknown>;
+      meta['breadcrumbs'] = { '': { len: crumbs.length + truncated } };
+    }
+  } else if (event.breadcrumbs !== undefined && !own) {
+    delete event.breadcrumbs;
+  }
+
+  return attachments;
+}
+
+function byTimestamp(a: Breadcrumb, b: Breadcrumb): number {
+  return (a.timestamp ?? 0) - (b.timestamp ?? 0);
+}
+
+function notEmpty(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/**
+ * Runs processors in order. A processor that returns null drops the event; one that throws is
+ * reported (with `debug`) and skipped, the event passing on unchanged (SPEC-python.md §2.4).
+ */
+export function runProcessors(
+  event: Event,
+  hint: EventHint,
+  processors: readonly EventProcessor[],
+): Event | null {
+  let current: Event = event;
+  for (const processor of processors) {
+    let result: Event | null | undefined;
+    try {
+      result = processor(current, hint);
+    } catch (err) {
+      debugLog.error('an event processor threw; the event continues unchanged', err);
+      continue;
+    }
+    if (result === null || result === undefined) return null;
+    if (typeof result !== 'object') {
+      debugLog.warn('an event processor returned a non-object; ignored');
+      continue;
+    }
+    current = result;
+  }
+  return current;
+}

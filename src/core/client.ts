@@ -1,0 +1,406 @@
+import type {
+  ClientLike,
+  DataCategory,
+  DiscardReason,
+  Event,
+  EventHint,
+  EventProcessor,
+  Integration,
+  Mechanism,
+  ResolvedOptions,
+  SdkInfo,
+  SeverityLevel,
+  Transport,
+} from './types.js';
+import type { Dsn } from './dsn.js';
+import { envelopeUrl } from './dsn.js';
+import { ClientReports } from './client-reports.js';
+import { createEventEnvelope } from './envelope.js';
+import { createFrameParser } from './stacktrace.js';
+import { exceptionsFromError } from './exceptions.js';
+import { normalizeEvent } from './normalize.js';
+import { createKeyMatcher } from './scrub.js';
+import { applyScopesToEvent, runProcessors, type ScopeChain } from './apply-scope.js';
+import { createIgnoreMatcher } from './ignore-errors.js';
+import { debugLog } from './debug-log.js';
+import { spanId, uuid4 } from './ids.js';
+import { SDK_NAME, SDK_PACKAGE, SDK_VERSION } from './version.js';
+
+export interface ClientSetup {
+  options: ResolvedOptions;
+  dsn: Dsn | undefined;
+  integrations: Integration[];
+  /** Directory that frames are made relative to and counted in-app under (Node: cwd). */
+  projectRoot?: string;
+}
+
+type FrameParser = ReturnType<typeof createFrameParser>;
+
+const MANUAL_MECHANISM: Mechanism = { type: 'generic', handled: true };
+
+/**
+ * The client owns options, the transport and the event pipeline. Everything up to handing the
+ * envelope to the transport queue runs synchronously on the caller's tick, so the capture
+ * functions can return whether the event was queued (SPEC.md decisions 1 and 2).
+ */
+export class Client implements ClientLike {
+  readonly clientReports = new ClientReports();
+  private readonly options: ResolvedOptions;
+  private readonly dsn: Dsn | undefined;
+  private transport: Transport | undefined;
+  private readonly integrations: Integration[];
+  private readonly integrationProcessors: EventProcessor[];
+  private readonly parser: FrameParser;
+  private readonly isDenied: (key: string) => boolean;
+  private readonly isIgnored: (text: string) => boolean;
+  private readonly hasIgnoreRules: boolean;
+  private readonly sdk: SdkInfo;
+  private closed = false;
+
+  constructor(setup: ClientSetup) {
+    this.options = setup.options;
+    this.dsn = setup.dsn;
+    this.integrations = setup.integrations;
+    this.clientReports.setEnabled(this.options.sendClientReports);
+    this.parser = createFrameParser({
+      root: setup.projectRoot ?? this.options.projectRoot,
+      inAppInclude: this.options.inAppInclude,
+      inAppExclude: this.options.inAppExclude,
+    });
+    this.isDenied = createKeyMatcher({
+      denyList: this.options.denyList,
+      extraDenyList: this.options.extraDenyList,
+      sendDefaultPii: this.options.sendDefaultPii,
+    });
+    this.isIgnored = createIgnoreMatcher(this.options.ignoreErrors);
+    this.hasIgnoreRules = this.options.ignoreErrors.length > 0;
+    this.sdk = {
+      name: SDK_NAME,
+      version: SDK_VERSION,
+      integrations: this.integrations.map((i) => i.name),
+      packages: [{ name: SDK_PACKAGE, version: SDK_VERSION }],
+    };
+    this.integrationProcessors = this.integrations
+      .filter((i) => typeof i.processEvent === 'function')
+      .map((i) => (event: Event, hint: EventHint) => i.processEvent!(event, hint, this));
+
+    // The transport names the SDK in User-Agent and X-Sentry-Auth.
+    this.options._sdk = this.sdk;
+    if (this.dsn) {
+      const factory = this.options.transport;
+      if (factory) {
+        try {
+          this.transport = factory({
+            dsn: this.dsn,
+            url: envelopeUrl(this.dsn),
+            options: this.options,
+            recordDroppedEvent: (reason, category, quantity) => this.recordDroppedEvent(reason, category, quantity),
+            clientReports: this.clientReports,
+            transportOptions: this.options.transportOptions,
+          });
+        } catch (err) {
+          debugLog.error('the transport factory threw; faultline stays disabled', err);
+        }
+      }
+    }
+  }
+
+  /** Called once the client is bound, so integrations can hook in. */
+  setupIntegrations(): void {
+    for (const integration of this.integrations) {
+      try {
+        integration.setup?.(this);
+      } catch (err) {
+        debugLog.error(`integration ${integration.name} failed to set up`, err);
+      }
+    }
+  }
+
+  getOptions(): ResolvedOptions {
+    return this.options;
+  }
+
+  getDsn(): Dsn | undefined {
+    return this.dsn;
+  }
+
+  getTransport(): Transport | undefined {
+    return this.transport;
+  }
+
+  getSdkInfo(): SdkInfo {
+    return this.sdk;
+  }
+
+  getIntegration(name: string): Integration | undefined {
+    return this.integrations.find((i) => i.name === name);
+  }
+
+  /** Sends nothing when there is no DSN, no transport, or after close. */
+  isEnabled(): boolean {
+    return !this.closed && this.transport !== undefined;
+  }
+
+  recordDroppedEvent(reason: DiscardReason, category: DataCategory, quantity = 1): void {
+    this.clientReports.record(reason, category, quantity);
+  }
+
+  /** Frames of a stack string, oldest first, in-app marked (for integrations). */
+  parseStack(stack: string | undefined, skipFrames = 0) {
+    return this.parser.parse(stack ?? '', skipFrames);
+  }
+
+  // ---- capture entry points -------------------------------------------------------------------
+
+  captureException(error: unknown, hint: EventHint, chain: ScopeChain, noArgument = false): string | undefined {
+    if (!this.isEnabled()) return undefined;
+    if (this.hasIgnoreRules && this.isIgnored(describeError(error))) {
+      debugLog.log('event dropped: matched ignoreErrors');
+      return undefined;
+    }
+    if (!this.sampleIn()) return undefined;
+    const mechanism = hint.mechanism ? { ...MANUAL_MECHANISM, ...hint.mechanism } : MANUAL_MECHANISM;
+    const values = exceptionsFromError(error, {
+      parser: this.parser,
+      maxErrorDepth: this.options.maxErrorDepth,
+      mechanism: mechanism as Mechanism,
+      syntheticStack: hint.syntheticException?.stack,
+      noArgument,
+    });
+    const event: Event = { exception: { values } };
+    return this.process(event, hint, chain, 'error');
+  }
+
+  captureMessage(message: string, level: SeverityLevel | undefined, hint: EventHint, chain: ScopeChain): string | undefined {
+    if (!this.isEnabled()) return undefined;
+    if (this.hasIgnoreRules && this.isIgnored(message)) {
+      debugLog.log('message dropped: matched ignoreErrors');
+      return undefined;
+    }
+    if (!this.sampleIn()) return undefined;
+    const event: Event = { logentry: { formatted: message } };
+    if (level) event.level = level;
+    if (this.options.attachStacktrace && hint.syntheticException?.stack) {
+      const frames = this.parser.parse(hint.syntheticException.stack, 0);
+      if (frames.length) event.threads = { values: [{ stacktrace: { frames }, crashed: false, current: true }] };
+    }
+    return this.process(event, hint, chain, 'info');
+  }
+
+  captureEvent(event: Event, hint: EventHint = {}, chain: ScopeChain = []): string | undefined {
+    if (!this.isEnabled()) return undefined;
+    if (this.hasIgnoreRules) {
+      const last = event.exception?.values?.[event.exception.values.length - 1];
+      const text = last ? `${last.type ?? ''}: ${last.value ?? ''}` : messageOf(event);
+      if (text && this.isIgnored(text)) return undefined;
+    }
+    if (!this.sampleIn(event, hint)) return undefined;
+    const own = ownEventCopy(event);
+    return this.process(own, hint, chain, event.exception ? 'error' : 'info');
+  }
+
+  // ---- the pipeline -----------------------------------------------------------------------------
+
+  private sampleIn(event?: Event, hint?: EventHint): boolean {
+    let rate: number = this.options.sampleRate;
+    const sampler = this.options.errorSampler;
+    if (sampler && event) {
+      try {
+        const r = sampler(event, hint ?? {});
+        if (typeof r === 'boolean') rate = r ? 1 : 0;
+        else if (typeof r === 'number' && r >= 0 && r <= 1) rate = r;
+        else debugLog.warn('errorSampler returned neither a boolean nor a number in [0, 1]; event kept');
+      } catch (err) {
+        debugLog.warn('errorSampler threw; event kept', err);
+        rate = 1;
+      }
+    }
+    if (rate >= 1 || Math.random() < rate) return true;
+    this.recordDroppedEvent('sample_rate', 'error');
+    debugLog.log('event dropped by sampling');
+    return false;
+  }
+
+  private process(event: Event, hint: EventHint, chain: ScopeChain, defaultLevel: SeverityLevel): string | undefined {
+    const o = this.options;
+    const eventId = typeof event.event_id === 'string' && /^[0-9a-f]{32}$/.test(event.event_id) ? event.event_id : uuid4();
+    event.event_id = eventId;
+    hint.event_id = eventId;
+    if (typeof event.timestamp !== 'number') event.timestamp = Date.now() / 1000;
+    event.platform ??= 'node';
+    if (o.release !== undefined && event.release === undefined) event.release = o.release;
+    if (o.environment !== undefined && event.environment === undefined) event.environment = o.environment;
+    if (o.dist !== undefined && event.dist === undefined) event.dist = o.dist;
+    if (o.serverName !== undefined && event.server_name === undefined) event.server_name = o.serverName;
+    event.sdk ??= this.sdk;
+
+    const attachments = applyScopesToEvent(event, chain, o.maxBreadcrumbs);
+    event.level ??= defaultLevel;
+    addTraceContext(event, chain);
+    if (attachments) hint.attachments = (hint.attachments ?? []).concat(attachments);
+
+    let processed: Event | null = event;
+    if (this.integrationProcessors.length) processed = runProcessors(processed, hint, this.integrationProcessors);
+    if (processed) {
+      for (const scope of chain) {
+        if (scope._eventProcessors.length === 0) continue;
+        processed = runProcessors(processed, hint, scope._eventProcessors);
+        if (!processed) break;
+      }
+    }
+    if (!processed) {
+      this.recordDroppedEvent('event_processor', 'error');
+      debugLog.log('event dropped by an event processor');
+      return undefined;
+    }
+
+    let final: Event = normalizeEvent(processed, {
+      depth: o.normalizeDepth,
+      breadth: o.normalizeMaxBreadth,
+      maxValueLength: o.maxValueLength,
+      isDenied: this.isDenied,
+      sendDefaultPii: o.sendDefaultPii,
+    });
+
+    if (o.beforeSend) {
+      let result: Event | null | undefined;
+      try {
+        result = o.beforeSend(final, hint);
+      } catch (err) {
+        debugLog.error('beforeSend threw; the event is dropped', err);
+        result = null;
+      }
+      if (result && typeof result === 'object') {
+        final = result;
+      } else {
+        this.recordDroppedEvent('before_send', 'error');
+        debugLog.log('event dropped by beforeSend');
+        return undefined;
+      }
+    }
+
+    const transport = this.transport!;
+    if (transport.isRateLimited('error')) {
+      this.recordDroppedEvent('ratelimit_backoff', 'error');
+      debugLog.log('event dropped: the server rate limits errors right now');
+      return undefined;
+    }
+
+    const envelope = createEventEnvelope(final, { sdk: this.sdk, dsn: this.dsn, attachments: hint.attachments });
+    if (!transport.send(envelope)) {
+      debugLog.log('event dropped: the send queue is full');
+      return undefined;
+    }
+    for (const integration of this.integrations) {
+      if (integration.onEventQueued) {
+        try {
+          integration.onEventQueued(final, hint);
+        } catch (err) {
+          debugLog.error(`integration ${integration.name} failed after queueing`, err);
+        }
+      }
+    }
+    return eventId;
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------
+
+  async flush(timeout?: number): Promise<boolean> {
+    const transport = this.transport;
+    if (!transport) return true;
+    try {
+      return await transport.flush(timeout ?? this.options.shutdownTimeout);
+    } catch (err) {
+      debugLog.error('flush failed', err);
+      return false;
+    }
+  }
+
+  async close(timeout?: number): Promise<boolean> {
+    if (this.closed) return true;
+    const ok = await this.flush(timeout);
+    this.closed = true;
+    for (const integration of this.integrations) {
+      try {
+        integration.teardown?.();
+      } catch (err) {
+        debugLog.error(`integration ${integration.name} failed to tear down`, err);
+      }
+    }
+    try {
+      await this.transport?.close?.(0);
+    } catch {
+      // Closing is best effort; flush already reported the outcome.
+    }
+    return ok;
+  }
+}
+
+// Top-level fields of the protocol's event (event.schema.json) plus what faultline itself sets.
+const EVENT_FIELDS = new Set([
+  'breadcrumbs', 'contexts', 'culprit', 'debug_meta', 'dist', 'environment', 'errors', 'event_id', 'exception',
+  'extra', 'fingerprint', 'level', 'logentry', 'logger', 'modules', 'platform', 'received', 'release', 'request',
+  'sdk', 'server_name', 'stacktrace', 'tags', 'threads', 'time_spent', 'timestamp', 'transaction',
+  'transaction_info', 'type', 'user', 'version', '_meta',
+]);
+
+/**
+ * Our own shallow copy of a caller's event (the caller's object is never mutated): a plain
+ * `message` becomes `logentry`, and keys the protocol does not know move into `extra` instead of
+ * making the server reject the event.
+ */
+function ownEventCopy(event: Event): Event {
+  const own: Event = {};
+  let extra: Record<string, unknown> | undefined;
+  for (const key of Object.keys(event)) {
+    const value = event[key];
+    if (EVENT_FIELDS.has(key)) own[key] = value;
+    else if (key === 'message') {
+      if (typeof value === 'string') own.logentry ??= { formatted: value };
+      else (extra ??= {})[key] = value;
+    } else {
+      (extra ??= {})[key] = value;
+    }
+  }
+  if (typeof event.message === 'string') own.logentry = event.logentry ?? { formatted: event.message };
+  if (extra) {
+    debugLog.warn(`captureEvent: unknown event fields moved to extra: ${Object.keys(extra).join(', ')}`);
+    own.extra = { ...extra, ...(own.extra && typeof own.extra === 'object' ? own.extra : {}) };
+  }
+  return own;
+}
+
+/** `Type: message` of a captured value, for ignoreErrors (without parsing any stack). */
+function describeError(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`;
+    if (typeof error === 'string') return error;
+    if (error && typeof error === 'object') {
+      const e = error as { name?: unknown; message?: unknown };
+      if (typeof e.message === 'string') return `${typeof e.name === 'string' ? e.name : 'Error'}: ${e.message}`;
+    }
+    return String(error);
+  } catch {
+    return '';
+  }
+}
+
+function messageOf(event: Event): string | undefined {
+  return event.logentry?.formatted ?? event.logentry?.message ?? (typeof event.message === 'string' ? event.message : undefined);
+}
+
+/** Joins errors to a trace: the most specific scope's propagation context (lazily created). */
+function addTraceContext(event: Event, chain: ScopeChain): void {
+  if (event.contexts?.['trace']) return;
+  let ctx;
+  for (let i = chain.length - 1; i >= 0 && !ctx; i--) ctx = chain[i]!._propagationContext;
+  if (!ctx) {
+    // The isolation scope (index 1) owns the trace of a unit of work.
+    const owner = chain[1] ?? chain[0];
+    if (!owner) return;
+    ctx = owner._propagationContext = { traceId: uuid4(), spanId: spanId() };
+  }
+  const trace: Record<string, unknown> = { trace_id: ctx.traceId, span_id: ctx.spanId };
+  if (ctx.parentSpanId) trace['parent_span_id'] = ctx.parentSpanId;
+  event.contexts = { ...event.contexts, trace };
+}

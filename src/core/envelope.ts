@@ -1,0 +1,219 @@
+// Envelopes: the in-memory shape, building one for an event, and the exact bytes on the wire
+// (PROTOCOL.md §3–5, SPEC-python.md §9). Core code: TextEncoder only, no Buffer.
+
+import type { Attachment, DataCategory, Event } from './types.js';
+import type { Dsn } from './dsn.js';
+
+export interface EnvelopeItem {
+  header: { type: string; [k: string]: unknown };
+  /** An object is sent as JSON, a string as UTF-8, a Uint8Array as raw bytes. */
+  payload: unknown;
+}
+
+export interface Envelope {
+  header: Record<string, unknown>;
+  items: EnvelopeItem[];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const NEWLINE = 0x0a;
+
+/**
+ * The envelope as bytes: compact one-line JSON headers, every item header carrying the exact
+ * byte `length` of its payload, a `\n` after each payload. `sent_at` is stamped here because
+ * serialization happens right before the request (the header must say when it was sent).
+ */
+export function serializeEnvelope(env: Envelope, now: number = Date.now()): Uint8Array {
+  const header = { ...env.header, sent_at: new Date(now).toISOString() };
+  const chunks: Uint8Array[] = [encoder.encode(JSON.stringify(header))];
+  for (const item of env.items) {
+    const payload = payloadBytes(item.payload);
+    chunks.push(encoder.encode(JSON.stringify({ ...item.header, length: payload.byteLength })), payload);
+  }
+  let size = 0;
+  for (const chunk of chunks) size += chunk.byteLength + 1;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+    out[offset++] = NEWLINE;
+  }
+  return out;
+}
+
+function payloadBytes(payload: unknown): Uint8Array {
+  if (payload instanceof Uint8Array) return payload;
+  if (typeof payload === 'string') return encoder.encode(payload);
+  if (payload === undefined) return new Uint8Array(0);
+  return encoder.encode(JSON.stringify(payload) ?? '');
+}
+
+/**
+ * Parses the wire format (the reverse of serializeEnvelope, and Relay's reading of items without
+ * `length`). Payloads come back as raw bytes, so re-serializing reproduces them exactly; use
+ * `payloadJson` to read one. Throws on malformed input: callers are internal.
+ */
+export function parseEnvelope(bytes: Uint8Array): Envelope {
+  let pos = 0;
+  const readHeaderLine = (what: string): Record<string, unknown> => {
+    let end = bytes.indexOf(NEWLINE, pos);
+    if (end === -1) end = bytes.length;
+    const text = decoder.decode(bytes.subarray(pos, end));
+    pos = end + 1;
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${what} is not a JSON object`);
+    return value as Record<string, unknown>;
+  };
+
+  const header = readHeaderLine('envelope header');
+  const items: EnvelopeItem[] = [];
+  while (pos < bytes.length) {
+    const itemHeader = readHeaderLine(`item ${items.length} header`);
+    if (typeof itemHeader.type !== 'string') throw new Error(`item ${items.length} has no type`);
+    const start = Math.min(pos, bytes.length);
+    let end: number;
+    if (itemHeader.length !== undefined && itemHeader.length !== null) {
+      const length = itemHeader.length;
+      if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) throw new Error(`item ${items.length} has a bad length`);
+      end = start + length;
+      if (end > bytes.length) throw new Error(`item ${items.length} is shorter than its length`);
+      if (end < bytes.length && bytes[end] !== NEWLINE) throw new Error(`item ${items.length} payload is not followed by a newline`);
+    } else {
+      end = bytes.indexOf(NEWLINE, start);
+      if (end === -1) end = bytes.length;
+    }
+    pos = end + 1;
+    // `length` describes these bytes only; serializeEnvelope writes it afresh.
+    const { length: _length, ...rest } = itemHeader;
+    items.push({ header: rest as EnvelopeItem['header'], payload: bytes.slice(start, end) });
+  }
+  return { header, items };
+}
+
+/** Reads a payload as JSON whatever form it is held in (object, string, bytes). */
+export function payloadJson(item: EnvelopeItem): unknown {
+  const { payload } = item;
+  if (payload instanceof Uint8Array) return JSON.parse(decoder.decode(payload));
+  if (typeof payload === 'string') return JSON.parse(payload);
+  return payload;
+}
+
+const CATEGORY_BY_TYPE: Record<string, DataCategory> = {
+  event: 'error',
+  transaction: 'transaction',
+  attachment: 'attachment',
+  session: 'session',
+  sessions: 'session',
+  client_report: 'internal',
+  check_in: 'monitor',
+  profile: 'profile',
+  profile_chunk: 'profile_chunk',
+  span: 'span',
+  log: 'log_item',
+  replay_event: 'replay',
+  replay_recording: 'replay',
+  replay_video: 'replay',
+  feedback: 'feedback',
+};
+
+/** Rate-limit / client-report category of an item type (SPEC-python.md §3); unknown → `default`. */
+export function itemCategory(type: string): DataCategory {
+  return Object.prototype.hasOwnProperty.call(CATEGORY_BY_TYPE, type) ? CATEGORY_BY_TYPE[type]! : 'default';
+}
+
+/** How much one item counts in its category: attachments count bytes (at least 1), the rest 1. */
+export function itemQuantity(item: EnvelopeItem): number {
+  if (item.header.type !== 'attachment') return 1;
+  return Math.max(1, payloadByteLength(item.payload));
+}
+
+export interface ItemOutcome {
+  category: DataCategory;
+  quantity: number;
+}
+
+/**
+ * Everything a dropped item counts for: its own category, plus `span` × (spans + 1) for a
+ * transaction and `log_byte` for a log held as bytes or text (an object log payload is not
+ * stringified just to count it; drops happen under load).
+ */
+export function itemOutcomes(item: EnvelopeItem): ItemOutcome[] {
+  const outcomes: ItemOutcome[] = [{ category: itemCategory(item.header.type), quantity: itemQuantity(item) }];
+  if (item.header.type === 'transaction') {
+    const spans = (item.payload as { spans?: unknown } | null)?.spans;
+    outcomes.push({ category: 'span', quantity: (Array.isArray(spans) ? spans.length : 0) + 1 });
+  } else if (item.header.type === 'log' && (typeof item.payload === 'string' || item.payload instanceof Uint8Array)) {
+    outcomes.push({ category: 'log_byte', quantity: payloadByteLength(item.payload) });
+  }
+  return outcomes;
+}
+
+function payloadByteLength(payload: unknown): number {
+  if (payload instanceof Uint8Array) return payload.byteLength;
+  if (typeof payload === 'string') return utf8Length(payload);
+  if (payload === undefined) return 0;
+  return utf8Length(JSON.stringify(payload) ?? '');
+}
+
+/** UTF-8 size of a string without allocating the encoded bytes. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3; // lone high surrogate: TextEncoder writes U+FFFD (3 bytes)
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+export interface EventEnvelopeOptions {
+  sdk?: { name: string; version: string };
+  /** Fills `trace.public_key` when the sampling context lacks it (Relay requires it). */
+  dsn?: Dsn;
+  attachments?: Attachment[];
+}
+
+/**
+ * One `event` (or `transaction`) item plus one item per attachment. The header carries
+ * `event_id`, `sdk` and, when the event holds a dynamic sampling context in
+ * `contexts.trace.dynamic_sampling_context`, that context as `trace` (moved, not copied: the
+ * event schema has no such field). The caller's event is not mutated.
+ */
+export function createEventEnvelope(event: Event, opts: EventEnvelopeOptions = {}): Envelope {
+  const header: Record<string, unknown> = {};
+  if (event.event_id !== undefined) header.event_id = event.event_id;
+  const sdk = opts.sdk ?? (event.sdk ? { name: event.sdk.name, version: event.sdk.version } : undefined);
+  if (sdk) header.sdk = { name: sdk.name, version: sdk.version };
+
+  let payload = event;
+  const traceContext = event.contexts?.trace;
+  if (traceContext && 'dynamic_sampling_context' in traceContext) {
+    const { dynamic_sampling_context: dsc, ...restOfTrace } = traceContext;
+    payload = { ...event, contexts: { ...event.contexts, trace: restOfTrace } };
+    if (dsc && typeof dsc === 'object') {
+      const trace = { ...(dsc as Record<string, unknown>) };
+      if (trace.public_key === undefined && opts.dsn) trace.public_key = opts.dsn.publicKey;
+      header.trace = trace;
+    }
+  }
+
+  const items: EnvelopeItem[] = [{ header: { type: event.type === 'transaction' ? 'transaction' : 'event' }, payload }];
+  for (const attachment of opts.attachments ?? []) items.push(attachmentItem(attachment));
+  return { header, items };
+}
+
+export function attachmentItem(attachment: Attachment): EnvelopeItem {
+  const header: EnvelopeItem['header'] = { type: 'attachment', filename: attachment.filename };
+  if (attachment.contentType) header.content_type = attachment.contentType;
+  if (attachment.attachmentType) header.attachment_type = attachment.attachmentType;
+  return { header, payload: attachment.data };
+}

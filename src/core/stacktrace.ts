@@ -1,0 +1,329 @@
+// Turns a V8 `Error.stack` string into Sentry frames (PROTOCOL.md §6.2): oldest call first, each
+// frame with a project-relative filename, a dotted module name and an in-app verdict.
+//
+// This runs on every capture, so the per-init work (root normalization, in-app prefixes) is done
+// once in `createFrameParser`, the regexps are compiled once at module load, and what we learn
+// about a file path is remembered per parser: a process throws from a small set of files.
+//
+// Module names (decision, in the spirit of Sentry's Node SDK): directories joined by `.`, then `:`
+// and the file name without its JS/TS extension.
+//   <root>/src/app/user.js                        → src.app:user    (relative to the project root)
+//   <root>/index.js                               → index
+//   …/node_modules/express/lib/router/index.js    → express.lib.router:index  (after the last node_modules)
+//   …/node_modules/@scope/pkg/x.js                → @scope.pkg:x
+//   /opt/tools/run.js (outside the root)          → opt.tools:run   (the whole absolute path)
+//   node:internal/…, native, <anonymous>          → no module
+// `inAppInclude` / `inAppExclude` entries are module-name prefixes: `express` matches
+// `express:index` and `express.lib.router:index`; a `/` in an entry is read as `.`, so `@scope/pkg`
+// works as users write package names.
+
+import type { StackFrame } from './types.js';
+
+/** Frames kept per stack trace; the newest are kept because that is where the error happened. */
+export const MAX_STACK_FRAMES = 200;
+
+export interface FrameParserOptions {
+  /** Project root; frames under it get root-relative filenames. Node passes process.cwd(). */
+  root?: string;
+  /** Module-name prefixes that are in-app even inside node_modules. */
+  inAppInclude?: string[];
+  /** Module-name prefixes that are not in-app. */
+  inAppExclude?: string[];
+}
+
+export interface FrameParser {
+  /** V8 stack → frames, oldest call first. `skipFrames` drops that many of the newest V8 frames. Never throws. */
+  parse(stack: string | undefined, skipFrames?: number): StackFrame[];
+}
+
+/** What a path tells us; computed once per distinct path and remembered. */
+interface PathInfo {
+  absPath: string;
+  filename: string;
+  module: string | undefined;
+  inApp: boolean;
+}
+
+// `:line[:col]` at the end of a location; what comes before is the path (which may hold colons: `C:\x.js`).
+const LINE_COLUMN = /:(\d+)(?::(\d+))?$/;
+// `eval at f (eval at g (/real/file.js:1:2), <anonymous>:3:4)`: skip every `eval at … (` layer and
+// take the innermost real location, which is where the eval call itself was made.
+const EVAL_ORIGIN = /^(?:eval at [^(]*\()+(.+?):(\d+):(\d+)\)/;
+// `Foo.bar [as baz]`: the alias is how the function was reached, not its name.
+const ALIAS_SUFFIX = / \[as [^\]]*\]$/;
+const WINDOWS_DRIVE = /^[A-Za-z]:[\\/]/;
+const SOURCE_EXTENSION = /\.(?:[cm]?js|[cm]?ts|jsx|tsx)$/;
+
+// Paths seen per parser before the memo is reset: bounded memory without LRU bookkeeping.
+const PATH_MEMO_LIMIT = 1000;
+/** Distinct stack strings remembered per parser (least recently used goes first). */
+const STACK_CACHE_SIZE = 100;
+/** Longer stacks (deep recursion, huge messages) are parsed every time rather than held in memory. */
+const MAX_CACHED_STACK_LENGTH = 16_384;
+
+/** A parser with the project's root and in-app rules applied. Never throws, here or in `parse`. */
+export function createFrameParser(opts: FrameParserOptions = {}): FrameParser {
+  const root = normalizeRoot(opts.root);
+  const include = compilePrefixes(opts.inAppInclude);
+  const exclude = compilePrefixes(opts.inAppExclude);
+  const pathMemo = new Map<string, PathInfo>();
+
+  function describePath(rawPath: string): PathInfo {
+    let info = pathMemo.get(rawPath);
+    if (info === undefined) {
+      info = classifyPath(rawPath, root, include, exclude);
+      if (pathMemo.size >= PATH_MEMO_LIMIT) pathMemo.clear();
+      pathMemo.set(rawPath, info);
+    }
+    return info;
+  }
+
+  // The same error thrown again and again (a failing dependency, a loop) has the same stack string.
+  // Measured on a 10-frame stack: parsing ~4 µs, a hit here plus the copy ~0.3 µs.
+  const recentStacks = new Map<string, CachedStack>();
+
+  return {
+    parse(stack, skipFrames = 0) {
+      if (typeof stack !== 'string' || stack.length === 0) return [];
+      try {
+        const cached = recentStacks.get(stack);
+        if (cached !== undefined && cached.skipFrames === skipFrames) {
+          // Refresh its place in the LRU order (a Map iterates in insertion order).
+          recentStacks.delete(stack);
+          recentStacks.set(stack, cached);
+          return copyFrames(cached.frames);
+        }
+        const frames = parseFrames(stack, skipFrames, describePath);
+        if (stack.length > MAX_CACHED_STACK_LENGTH) return frames;
+        if (recentStacks.size >= STACK_CACHE_SIZE) recentStacks.delete(recentStacks.keys().next().value!);
+        recentStacks.set(stack, { skipFrames, frames });
+        // Callers add to frames (source context, variables); the cached originals stay untouched.
+        return copyFrames(frames);
+      } catch {
+        // A stack we cannot read is not worth failing a capture over.
+        return [];
+      }
+    },
+  };
+}
+
+interface CachedStack {
+  skipFrames: number;
+  frames: StackFrame[];
+}
+
+function copyFrames(frames: StackFrame[]): StackFrame[] {
+  // Frames from this parser hold only primitives, so a shallow copy is a full one.
+  return frames.map((frame) => ({ ...frame }));
+}
+
+const defaultParser = createFrameParser();
+
+/** Parse with no project root and no in-app lists. Prefer a parser from `createFrameParser`. */
+export function parseStack(stack: string | undefined, skipFrames?: number): StackFrame[] {
+  return defaultParser.parse(stack, skipFrames);
+}
+
+function parseFrames(stack: string, skipFrames: number, describePath: (p: string) => PathInfo): StackFrame[] {
+  let toSkip = skipFrames > 0 ? Math.floor(skipFrames) : 0;
+  const frames: StackFrame[] = [];
+  // Lines are found with indexOf rather than a multiline regexp: measured ~8x faster on real stacks.
+  const length = stack.length;
+  let start = 0;
+  while (start < length) {
+    let end = stack.indexOf('\n', start);
+    if (end === -1) end = length;
+    const next = end + 1;
+    if (stack.charCodeAt(end - 1) === 13) end--; // \r of a CRLF stack
+    let at = start;
+    let code = stack.charCodeAt(at);
+    while (code === 32 || code === 9) code = stack.charCodeAt(++at);
+    // A frame line is `at ` plus something; anything else (the message, its other lines) is not a frame.
+    if (end - at > 3 && stack.startsWith('at ', at)) {
+      if (toSkip > 0) {
+        toSkip--;
+      } else {
+        frames.push(parseFrameBody(stack.slice(at + 3, end), describePath));
+        // V8 lists the newest call first, so stopping here keeps the newest frames.
+        if (frames.length >= MAX_STACK_FRAMES) break;
+      }
+    }
+    start = next;
+  }
+  return frames.reverse();
+}
+
+/** `fn (location)` or a bare `location`. */
+function parseFrameBody(body: string, describePath: (p: string) => PathInfo): StackFrame {
+  let name: string | undefined;
+  let location = body;
+  // 41 is `)`. The first ` (` ends the function name: paths may contain ` (`, names almost never do.
+  if (body.charCodeAt(body.length - 1) === 41) {
+    const open = body.indexOf(' (');
+    if (open > 0) {
+      name = body.slice(0, open);
+      location = body.slice(open + 2, -1);
+    }
+  }
+
+  let fn = '?';
+  let rawFunction: string | undefined;
+  if (name !== undefined) {
+    // `async fn` marks an await continuation of `fn`; the function is still `fn`.
+    fn = name.startsWith('async ') ? name.slice(6) : name;
+    // Node prints `<anonymous>` for unnamed functions once source maps are on; V8 prints nothing.
+    if (fn === '<anonymous>') fn = '?';
+    if (fn.charCodeAt(fn.length - 1) === 93 /* ] */ && ALIAS_SUFFIX.test(fn)) {
+      rawFunction = fn;
+      fn = fn.replace(ALIAS_SUFFIX, '');
+    }
+  } else if (body.startsWith('async ')) {
+    location = body.slice(6);
+  }
+
+  let path: string | undefined;
+  let lineno: number | undefined;
+  let colno: number | undefined;
+  if (location.startsWith('eval at ')) {
+    const origin = EVAL_ORIGIN.exec(location);
+    if (origin !== null) {
+      path = origin[1];
+      lineno = Number(origin[2]);
+      colno = Number(origin[3]);
+    }
+  } else if (location === 'native') {
+    path = 'native';
+  } else {
+    const position = LINE_COLUMN.exec(location);
+    if (position !== null && position.index > 0) {
+      path = location.slice(0, position.index);
+      lineno = Number(position[1]);
+      if (position[2] !== undefined) colno = Number(position[2]);
+    }
+  }
+  // Anything else (`index 0` of Promise.all, `<anonymous>`, an eval with no file) has no location.
+
+  if (path === undefined || path === '<anonymous>') {
+    const frame: StackFrame = { function: fn, in_app: false };
+    if (rawFunction !== undefined) frame.raw_function = rawFunction;
+    return frame;
+  }
+
+  const info = describePath(path);
+  const frame: StackFrame = { filename: info.filename, abs_path: info.absPath, function: fn };
+  if (rawFunction !== undefined) frame.raw_function = rawFunction;
+  if (info.module !== undefined) frame.module = info.module;
+  if (lineno !== undefined) frame.lineno = lineno;
+  if (colno !== undefined) frame.colno = colno;
+  frame.in_app = info.inApp;
+  return frame;
+}
+
+interface NormalizedRoot {
+  /** With forward slashes and a trailing `/`, lowercased for Windows roots. */
+  prefix: string;
+  caseInsensitive: boolean;
+}
+
+function normalizeRoot(root: string | undefined): NormalizedRoot | undefined {
+  if (typeof root !== 'string' || root.length === 0) return undefined;
+  let path = forwardSlashes(fromFileUrl(root));
+  if (!path.endsWith('/')) path += '/';
+  const caseInsensitive = WINDOWS_DRIVE.test(path) || path.startsWith('//');
+  return { prefix: caseInsensitive ? path.toLowerCase() : path, caseInsensitive };
+}
+
+interface Prefixes {
+  exact: Set<string>;
+  /** Each entry followed by `.` and by `:`, so `express` matches `express:index` but not `expressive:x`. */
+  starts: string[];
+}
+
+function compilePrefixes(list: string[] | undefined): Prefixes {
+  const exact = new Set<string>();
+  const starts: string[] = [];
+  if (Array.isArray(list)) {
+    for (const item of list) {
+      if (typeof item !== 'string' || item.length === 0) continue;
+      const prefix = item.replace(/[\\/]/g, '.');
+      exact.add(prefix);
+      starts.push(prefix + '.', prefix + ':');
+    }
+  }
+  return { exact, starts };
+}
+
+function matchesPrefix(module: string, prefixes: Prefixes): boolean {
+  if (prefixes.exact.has(module)) return true;
+  for (const start of prefixes.starts) if (module.startsWith(start)) return true;
+  return false;
+}
+
+function classifyPath(rawPath: string, root: NormalizedRoot | undefined, include: Prefixes, exclude: Prefixes): PathInfo {
+  const absPath = fromFileUrl(rawPath);
+  // Node's own code (`node:internal/…`, old-style `internal/…`), `native`, `[eval]`: not the app's,
+  // and no module name worth matching against.
+  if (absPath.startsWith('node:') || !isAbsolute(absPath)) {
+    return { absPath, filename: absPath, module: undefined, inApp: false };
+  }
+
+  const slashed = forwardSlashes(absPath);
+  let relative: string | undefined;
+  if (root !== undefined) {
+    const comparable = root.caseInsensitive ? slashed.toLowerCase() : slashed;
+    if (comparable.startsWith(root.prefix)) relative = slashed.slice(root.prefix.length);
+  }
+
+  const modulesAt = slashed.lastIndexOf('/node_modules/');
+  let filename: string;
+  let module: string;
+  if (modulesAt >= 0) {
+    filename = relative ?? slashed.slice(modulesAt + 1);
+    module = moduleName(slashed.slice(modulesAt + '/node_modules/'.length));
+  } else if (relative !== undefined) {
+    filename = relative;
+    module = moduleName(relative);
+  } else {
+    filename = absPath;
+    module = moduleName(slashed.replace(/^(?:[A-Za-z]:)?\/+/, ''));
+  }
+
+  let inApp: boolean;
+  if (matchesPrefix(module, include)) inApp = true;
+  else if (modulesAt >= 0) inApp = false;
+  else inApp = !matchesPrefix(module, exclude);
+  return { absPath, filename, module, inApp };
+}
+
+/** `a/b/c.js` → `a.b:c`; `c.js` → `c`. */
+function moduleName(relativePath: string): string {
+  const slash = relativePath.lastIndexOf('/');
+  const base = relativePath.slice(slash + 1).replace(SOURCE_EXTENSION, '');
+  if (slash <= 0) return base;
+  return relativePath.slice(0, slash).replace(/\/+/g, '.') + ':' + base;
+}
+
+function isAbsolute(path: string): boolean {
+  const first = path.charCodeAt(0);
+  // `/x`, `\\server\share`, `C:\x` or `C:/x`.
+  return first === 47 || first === 92 || WINDOWS_DRIVE.test(path);
+}
+
+function forwardSlashes(path: string): string {
+  return path.indexOf('\\') === -1 ? path : path.replace(/\\/g, '/');
+}
+
+/** `file:///a/b%20c.js` → `/a/b c.js`; `file:///C:/x.js` → `C:/x.js`; other strings unchanged. */
+function fromFileUrl(path: string): string {
+  if (!path.startsWith('file://')) return path;
+  let rest = path.slice(7);
+  // `file:///C:/x` has an empty host; drop the slash before a drive letter.
+  if (/^\/[A-Za-z]:\//.test(rest)) rest = rest.slice(1);
+  else if (!rest.startsWith('/')) rest = '//' + rest; // `file://host/share/x` → UNC `//host/share/x`
+  if (rest.indexOf('%') === -1) return rest;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return rest; // a malformed escape: keep the path as it came
+  }
+}

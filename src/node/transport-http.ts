@@ -1,0 +1,135 @@
+// The Node I/O under the core transport policy: one POST per envelope over node:http(s),
+// gzip in the thread pool for larger bodies, a hard deadline per request, and sockets that
+// never keep the process alive.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { gzip } from 'node:zlib';
+import { authHeader, envelopeUrl } from '../core/dsn.js';
+import { createTransport, DEFAULT_CONCURRENCY, type CoreTransport, type MakeRequest, type TransportResponse } from '../core/transport.js';
+import type { TransportFactoryArgs } from '../core/types.js';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
+
+export function makeNodeTransport(args: TransportFactoryArgs): CoreTransport {
+  const options = args.transportOptions ?? {};
+  const concurrency = positive(options.concurrency, DEFAULT_CONCURRENCY);
+  const url = new URL(args.url || envelopeUrl(args.dsn));
+  const client = sdkClient(args.options?._sdk);
+  const module = url.protocol === 'https:' ? https : http;
+  // One keep-alive pool: reconnecting per event costs more than the event itself.
+  const agent = new module.Agent({ keepAlive: true, maxSockets: concurrency });
+
+  const headers: Record<string, string> = {
+    ...options.headers,
+    'Content-Type': 'application/x-sentry-envelope',
+    'X-Sentry-Auth': authHeader(args.dsn, client),
+    'User-Agent': client,
+  };
+
+  const makeRequest = httpRequester({
+    url,
+    request: module.request,
+    agent,
+    headers,
+    timeout: positive(options.timeout, DEFAULT_TIMEOUT_MS),
+    compressionThreshold: nonNegative(options.compressionThreshold, DEFAULT_COMPRESSION_THRESHOLD),
+  });
+
+  const transport = createTransport(
+    {
+      bufferSize: options.bufferSize,
+      concurrency,
+      recordDroppedEvent: args.recordDroppedEvent,
+      clientReports: args.clientReports,
+    },
+    makeRequest,
+  );
+
+  return {
+    send: (envelope) => transport.send(envelope),
+    isRateLimited: (category) => transport.isRateLimited(category),
+    flush: (timeout) => transport.flush(timeout),
+    async close(timeout) {
+      const flushed = await transport.close(timeout);
+      agent.destroy(); // idle keep-alive sockets would otherwise linger until the server drops them
+      return flushed;
+    },
+  };
+}
+
+interface RequesterConfig {
+  url: URL;
+  request: typeof http.request;
+  agent: http.Agent;
+  headers: Record<string, string>;
+  timeout: number;
+  compressionThreshold: number;
+}
+
+/** A MakeRequest over node:http(s). It rejects on any request failure (→ network_error). */
+export function httpRequester(config: RequesterConfig): MakeRequest {
+  return async (body) => {
+    const headers = { ...config.headers };
+    let payload = body;
+    if (body.byteLength > config.compressionThreshold) {
+      payload = await gzipAsync(body);
+      headers['Content-Encoding'] = 'gzip';
+    }
+    headers['Content-Length'] = String(payload.byteLength);
+    return post(config, headers, payload);
+  };
+}
+
+function post(config: RequesterConfig, headers: Record<string, string>, payload: Uint8Array): Promise<TransportResponse> {
+  return new Promise<TransportResponse>((resolve, reject) => {
+    const req = config.request(config.url, { method: 'POST', agent: config.agent, headers });
+    // A deadline for the whole exchange, not an idle timeout: a server that trickles bytes
+    // must not hold a request slot for longer than `timeout`.
+    const deadline = setTimeout(() => req.destroy(new Error(`request timed out after ${config.timeout} ms`)), config.timeout);
+    deadline.unref();
+    req.on('socket', (socket) => socket.unref());
+    req.on('error', (err) => {
+      clearTimeout(deadline);
+      reject(err);
+    });
+    req.on('response', (res) => {
+      // Status and headers are all we need; drain the body so the socket can be reused.
+      resolve({
+        statusCode: res.statusCode ?? 0,
+        retryAfter: headerValue(res.headers['retry-after']),
+        rateLimits: headerValue(res.headers['x-sentry-rate-limits']),
+      });
+      res.on('error', () => {}); // a reset while draining changes nothing any more
+      res.on('close', () => clearTimeout(deadline));
+      res.resume();
+    });
+    req.end(payload);
+  });
+}
+
+/** zlib.gzip runs in libuv's thread pool: compression never blocks the event loop. */
+function gzipAsync(body: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => gzip(body, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function sdkClient(sdk: unknown): string {
+  const info = sdk as { name?: unknown; version?: unknown } | undefined;
+  const name = typeof info?.name === 'string' && info.name ? info.name : 'faultline.node';
+  const version = typeof info?.version === 'string' && info.version ? info.version : '0.0.0';
+  return `${name}/${version}`;
+}
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function nonNegative(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}

@@ -1,0 +1,138 @@
+// A Sentry-compatible test server on 127.0.0.1: it decodes every request, parses the envelope
+// with the shared kit, checks it (every event item against the official schema), and records
+// it. Its replies can be scripted per request to play 429s, 500s, slow or dropped connections.
+import * as http from 'node:http';
+import * as zlib from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import { loadKit, type Kit } from './protocol-kit.js';
+
+export interface Reply {
+  status?: number;
+  headers?: Record<string, string>;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Destroy the socket instead of answering. */
+  destroy?: boolean;
+  /** Never answer. */
+  hang?: boolean;
+}
+
+export interface ReceivedEnvelope {
+  header: Record<string, unknown>;
+  items: Array<{ header: Record<string, unknown>; payload: Buffer; json?: any }>;
+  raw: Buffer;
+  requestHeaders: http.IncomingHttpHeaders;
+  url: string;
+  /** Problems the kit found; tests assert this is empty. */
+  errors: string[];
+}
+
+export interface TestServer {
+  dsn: string;
+  port: number;
+  envelopes: ReceivedEnvelope[];
+  /** Every event payload received. */
+  events(): any[];
+  /** Summed client-report counts, keyed `reason:category`. */
+  discarded(): Record<string, number>;
+  /** All kit errors over all envelopes. */
+  errors(): string[];
+  /** Script the next replies (consumed in order); afterwards `fallback` is used. */
+  reply(...replies: Reply[]): void;
+  fallback: Reply;
+  requests: number;
+  waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const PUBLIC_KEY = '0123456789abcdef0123456789abcdef';
+
+export async function startSentryServer(): Promise<TestServer> {
+  const kit: Kit = await loadKit();
+  const queue: Reply[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const state: TestServer = {
+    dsn: '',
+    port: 0,
+    envelopes: [],
+    requests: 0,
+    fallback: { status: 200 },
+    events: () =>
+      state.envelopes.flatMap((e) => e.items.filter((i) => i.header['type'] === 'event').map((i) => i.json)),
+    discarded: () => {
+      const out: Record<string, number> = {};
+      for (const env of state.envelopes) {
+        for (const item of env.items) {
+          if (item.header['type'] !== 'client_report') continue;
+          for (const d of item.json.discarded_events) {
+            const key = `${d.reason}:${d.category}`;
+            out[key] = (out[key] ?? 0) + d.quantity;
+          }
+        }
+      }
+      return out;
+    },
+    errors: () => state.envelopes.flatMap((e) => e.errors),
+    reply: (...replies) => void queue.push(...replies),
+    waitFor: async (predicate, timeoutMs = 5000) => {
+      const end = Date.now() + timeoutMs;
+      while (!predicate()) {
+        if (Date.now() > end) throw new Error('waitFor: timed out');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      state.requests++;
+      const reply = queue.shift() ?? state.fallback;
+      let raw = Buffer.concat(chunks);
+      const errors: string[] = [];
+      try {
+        if (req.headers['content-encoding'] === 'gzip') raw = zlib.gunzipSync(raw);
+        const checked = kit.checkEnvelope(raw);
+        errors.push(...checked.errors);
+        const parsed = kit.parseEnvelope(raw);
+        const items = parsed.items.map((it) => {
+          let json: unknown;
+          try {
+            json = JSON.parse(it.payload.toString('utf8'));
+          } catch {
+            json = undefined;
+          }
+          return { header: it.header, payload: it.payload, json };
+        });
+        if (!String(req.headers['x-sentry-auth'] ?? '').includes(`sentry_key=${PUBLIC_KEY}`)) {
+          errors.push('missing or wrong X-Sentry-Auth');
+        }
+        state.envelopes.push({ header: parsed.header, items, raw, requestHeaders: req.headers, url: req.url ?? '', errors });
+      } catch (err) {
+        state.envelopes.push({ header: {}, items: [], raw, requestHeaders: req.headers, url: req.url ?? '', errors: [String(err)] });
+      }
+      if (reply.destroy) return void req.socket.destroy();
+      if (reply.hang) return;
+      const send = () => {
+        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+        res.end('{}');
+      };
+      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      else send();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.port = (server.address() as AddressInfo).port;
+  state.dsn = `http://${PUBLIC_KEY}@127.0.0.1:${state.port}/42`;
+  return state;
+}
