@@ -32,7 +32,27 @@ export { parseDsn } from './core/dsn.js';
 export type { Dsn } from './core/dsn.js';
 export { makeNodeTransport } from './node/transport-http.js';
 export { dedupeIntegration } from './integrations/dedupe.js';
-export { nodeContextIntegration } from './integrations/node-context.js';
+export { nodeContextIntegration } from './integrations/contexts.js';
+export type { NodeContextOptions } from './integrations/contexts.js';
+export { modulesIntegration } from './integrations/modules.js';
+export { onUncaughtExceptionIntegration } from './integrations/on-uncaught-exception.js';
+export { onUnhandledRejectionIntegration } from './integrations/on-unhandled-rejection.js';
+export { consoleIntegration } from './integrations/console.js';
+export { childProcessIntegration } from './integrations/child-process.js';
+export type { ChildProcessOptions } from './integrations/child-process.js';
+export { contextLinesIntegration } from './integrations/context-lines.js';
+export type { ContextLinesOptions } from './integrations/context-lines.js';
+export { localVariablesIntegration } from './integrations/local-variables.js';
+export type { LocalVariablesOptions } from './integrations/local-variables.js';
+export { httpServerIntegration } from './integrations/http-server.js';
+export { httpBreadcrumbsIntegration } from './integrations/http-breadcrumbs.js';
+export { setupExpressErrorHandler, expressErrorHandler } from './integrations/express.js';
+export { setupFastifyErrorHandler, faultlineFastifyPlugin } from './integrations/fastify.js';
+export { koaErrorHandler } from './integrations/koa.js';
+export { pinoIntegration } from './integrations/pino.js';
+export type { PinoIntegrationOptions } from './integrations/pino.js';
+export { createWinstonTransport } from './integrations/winston.js';
+export type { WinstonTransportOptions } from './integrations/winston.js';
 export { SDK_NAME, SDK_VERSION } from './core/version.js';
 export type {
   Attachment,

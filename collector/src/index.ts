@@ -45,6 +45,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   let parts;
   try {
     const project = store.projects.ensureDefault();
+    store.projects.acceptLocalDevelopmentKey = isLoopback(host);
     let baseUrl = '';
     parts = createCollectorServer(store, { ...defaultLimits, ...options.limits }, () => baseUrl, log);
     const { server } = parts;
@@ -81,4 +82,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     store.close();
     throw error;
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

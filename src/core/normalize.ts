@@ -453,7 +453,7 @@ function validMaxValueLength(value: unknown): number | undefined {
 
 /**
  * Any value → a JSON-safe value: `JSON.stringify` cannot throw on it and `JSON.parse` gives it back
- * equal. Never throws. See the README section on normalization for every rule.
+ * equal. Never throws. The mapping of each kind of value is in `Walker.walk` / `Walker.special`.
  */
 export function normalize(value: unknown, opts?: NormalizeOptions): unknown {
   try {

@@ -116,6 +116,12 @@ export function resolveOptions(input: unknown, defaults: OptionDefaults = {}): R
     sendClientReports: bool('sendClientReports', true),
     transportOptions: typeof transportOptions === 'object' ? { ...transportOptions } : {},
   };
+  if (o.maxRequestBodySize !== undefined && !['never', 'small', 'medium', 'always'].includes(o.maxRequestBodySize as string)) {
+    problems.push("option maxRequestBodySize must be 'never', 'small', 'medium' or 'always'");
+  }
+  if (o.unhandledRejections !== undefined && !['warn', 'strict', 'none'].includes(o.unhandledRejections as string)) {
+    problems.push("option unhandledRejections must be 'warn', 'strict' or 'none'");
+  }
   if (o.denyList !== undefined) options.denyList = stringList('denyList');
   if (o.extraDenyList !== undefined) options.extraDenyList = stringList('extraDenyList');
   return { options, problems, warnings };

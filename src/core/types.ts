@@ -309,6 +309,17 @@ export interface Options {
   /** Directory under which frames count as in-app (default: process.cwd() in Node). */
   projectRoot?: string;
   sendClientReports?: boolean;
+  // ---- Node options (read by the Node layer and its integrations) ----
+  /** With no DSN, send to a faultline-collector on this machine (env FAULTLINE_COLLECTOR=1). */
+  collector?: boolean;
+  /** Lines of source around in-app frames (default true). */
+  includeSourceContext?: boolean;
+  /** Local variables of in-app frames, through node:inspector (default false). */
+  includeLocalVariables?: boolean;
+  /** How much of a parsed request body events carry (default 'medium' = 10 kB). */
+  maxRequestBodySize?: 'never' | 'small' | 'medium' | 'always';
+  /** What an unhandled rejection does after it is reported (default: Node's own mode). */
+  unhandledRejections?: 'warn' | 'strict' | 'none';
   [key: string]: unknown;
 }
 

@@ -9,6 +9,7 @@ import { createAsyncLocalStorageStrategy } from './async-context.js';
 import { makeNodeTransport } from './transport-http.js';
 import { getDefaultIntegrations } from './default-integrations.js';
 import { resolveIntegrations } from '../core/integrations.js';
+import { localCollectorDsn, wantsLocalCollector } from './collector-dsn.js';
 
 let carrierInstalled = false;
 const setUpOnce = new Set<string>();
@@ -24,7 +25,12 @@ export function init(options: Options = {}): Client | undefined {
       carrierInstalled = true;
     }
     const previous = getGlobalScope().getClient<Client>();
-    const { options: resolved, problems, warnings } = resolveOptions(options, {
+    let input: Options = options;
+    const noDsn = !options || typeof options !== 'object' || options.dsn === undefined || options.dsn === null;
+    if (noDsn && !process.env['SENTRY_DSN'] && wantsLocalCollector(options?.collector, process.env)) {
+      input = { ...options, dsn: localCollectorDsn(process.env) };
+    }
+    const { options: resolved, problems, warnings } = resolveOptions(input, {
       env: process.env,
       serverName: safeHostname(),
       projectRoot: process.cwd(),

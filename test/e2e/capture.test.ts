@@ -82,7 +82,8 @@ describe('captureException', () => {
       faultline.captureException(),
     ];
     assert.ok(ids.every((id) => id && ID.test(id)));
-    const values = (await sent()).map((e) => e.exception.values.at(-1));
+    const byId = new Map((await sent()).map((e) => [e.event_id, e]));
+    const values = ids.map((id) => byId.get(id).exception.values.at(-1));
     assert.equal(values[0].value, 'Non-Error exception captured: "boom"');
     assert.equal(values[1].value, 'Object captured as exception with keys: a, b');
     assert.ok(values[2].value.length > 0);

@@ -112,7 +112,9 @@ test('http and fetch calls from concurrent handlers are recorded on their own re
     assert.equal(refused?.level, 'error', 'a failed node:http request is recorded as an error');
     assert.equal(refused?.data.error, 'ECONNREFUSED');
 
-    const text = JSON.stringify(event);
+    // Source context quotes this test file, whose code holds the literals; look at the data only.
+    const sourceLines = new Set(['pre_context', 'context_line', 'post_context']);
+    const text = JSON.stringify(event, (key, value) => (sourceLines.has(key) ? undefined : value));
     for (const secret of ['tok-', 'key-', 's3cret', 'alice']) assert.equal(text.includes(secret), false, secret);
     const own = event.breadcrumbs.values.filter((c: any) => c.data?.url?.includes(`:${sentry.port}/`));
     assert.deepEqual(own, [], 'requests to the DSN are never recorded');

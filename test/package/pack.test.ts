@@ -55,6 +55,7 @@ test('works with require', async () => {
   assert.ok(server.events().some((e) => e.event_id === out.id));
 });
 
+// A Node app has Node's type definitions; the consumer gets them from this repository's install.
 test('ships type declarations that a strict TypeScript project compiles against', () => {
   fs.writeFileSync(
     path.join(dir, 'app.ts'),
@@ -66,7 +67,7 @@ export { id };\n`,
   );
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   for (const mod of ['nodenext', 'commonjs']) {
-    const args = ['--noEmit', '--strict', '--module', mod, '--moduleResolution', mod === 'commonjs' ? 'node10' : 'nodenext', 'app.ts'];
+    const args = ['--noEmit', '--strict', '--module', mod, '--moduleResolution', mod === 'commonjs' ? 'node10' : 'nodenext', '--typeRoots', path.join(root, 'node_modules', '@types'), '--types', 'node', 'app.ts'];
     execFileSync(process.execPath, [tsc, ...args], { cwd: dir, encoding: 'utf8' });
   }
 });

@@ -7,9 +7,18 @@ export interface Project {
   publicKey: string;
 }
 
+/**
+ * The key an SDK uses for "send to the local collector" without knowing its DSN (faultline's
+ * `collector: true`, like Sentry's Spotlight). Accepted for the default project only when the
+ * collector listens on a loopback address. The SDK holds the same constant (src/node/collector-dsn.ts).
+ */
+export const LOCAL_DEVELOPMENT_KEY = 'fa01171e0c011ec70000000000000001';
+
 /** Projects and their public keys. Keys are looked up on every request, so they are cached in memory. */
 export class ProjectRegistry {
   private readonly keyToProject = new Map<string, number>();
+  /** Set when the collector listens on loopback only (see LOCAL_DEVELOPMENT_KEY). */
+  acceptLocalDevelopmentKey = false;
 
   constructor(private readonly db: Db) {
     for (const row of db.prepare('SELECT public_key, project_id FROM project_keys').all() as { public_key: string; project_id: number }[]) {
@@ -38,6 +47,7 @@ export class ProjectRegistry {
 
   /** The project a key belongs to, or undefined when the key is unknown. */
   projectOfKey(publicKey: string): number | undefined {
+    if (publicKey === LOCAL_DEVELOPMENT_KEY && this.acceptLocalDevelopmentKey) return 1;
     return this.keyToProject.get(publicKey);
   }
 

@@ -1,0 +1,74 @@
+import type { Context, Contexts, Event, Integration } from '../core/types.js';
+import { osContext } from '../node/contexts/os.js';
+import { staticDeviceContext, withFreeMemory } from '../node/contexts/device.js';
+import { staticAppContext, withAppMemory } from '../node/contexts/app.js';
+import { cultureContext } from '../node/contexts/culture.js';
+import { detectCloudResource } from '../node/contexts/cloud.js';
+
+export interface NodeContextOptions {
+  os?: boolean;
+  device?: boolean;
+  app?: boolean;
+  culture?: boolean;
+  cloudResource?: boolean;
+}
+
+interface Cached {
+  fixed: Contexts;
+  device?: Context;
+  app?: Context;
+}
+
+/**
+ * Adds `contexts.runtime`, `os`, `device`, `app`, `culture` and (when the environment reveals
+ * one) `cloud_resource` to every event. What cannot change while the process runs is computed
+ * once, at setup; per event only free memory and the app's resident memory are read (two cheap
+ * calls). Context keys the event or the scopes already have win over ours, field by field for
+ * `device` and `app`, so a user's `setContext('app', { app_name })` keeps the memory numbers.
+ */
+export function nodeContextIntegration(options: NodeContextOptions = {}): Integration {
+  const on = (key: keyof NodeContextOptions) => options[key] !== false;
+  let cached: Cached | undefined;
+
+  function compute(): Cached {
+    const fixed: Contexts = { runtime: { name: 'node', version: process.version } };
+    if (on('os')) fixed['os'] = osContext();
+    if (on('culture')) {
+      const culture = cultureContext();
+      if (culture) fixed['culture'] = culture;
+    }
+    if (on('cloudResource')) {
+      const cloud = detectCloudResource(process.env);
+      if (cloud) fixed['cloud_resource'] = cloud;
+    }
+    return {
+      fixed,
+      device: on('device') ? staticDeviceContext() : undefined,
+      app: on('app') ? staticAppContext() : undefined,
+    };
+  }
+
+  return {
+    name: 'NodeContext',
+    setup() {
+      cached ??= compute();
+    },
+    processEvent(event: Event): Event {
+      cached ??= compute();
+      const own = event.contexts;
+      // A new object: in captureEvent the contexts may still be the caller's, which we never mutate.
+      const contexts: Contexts = { ...cached.fixed };
+      if (cached.device) contexts['device'] = withFreeMemory(cached.device);
+      if (cached.app) contexts['app'] = withAppMemory(cached.app);
+      if (own) {
+        for (const key of Object.keys(own)) {
+          const theirs = own[key];
+          const ours = contexts[key];
+          contexts[key] = ours && theirs && (key === 'device' || key === 'app') ? { ...ours, ...theirs } : theirs!;
+        }
+      }
+      event.contexts = contexts;
+      return event;
+    },
+  };
+}
