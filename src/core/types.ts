@@ -318,6 +318,10 @@ export interface Options {
   includeLocalVariables?: boolean;
   /** How much of a parsed request body events carry (default 'medium' = 10 kB). */
   maxRequestBodySize?: 'never' | 'small' | 'medium' | 'always';
+  /** Keep queued envelopes on disk until delivered (default true in Node; false: memory only). */
+  offline?: boolean;
+  /** Folder of the durable outbox (default: env FAULTLINE_CACHE_DIR, else <tmp>/faultline). */
+  cacheDir?: string;
   /** What an unhandled rejection does after it is reported (default: Node's own mode). */
   unhandledRejections?: 'warn' | 'strict' | 'none';
   [key: string]: unknown;

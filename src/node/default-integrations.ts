@@ -11,6 +11,7 @@ import { childProcessIntegration } from '../integrations/child-process.js';
 import { httpServerIntegration } from '../integrations/http-server.js';
 import { httpBreadcrumbsIntegration } from '../integrations/http-breadcrumbs.js';
 import { pinoIntegration } from '../integrations/pino.js';
+import { processExitIntegration } from './process-exit.js';
 
 /**
  * The integrations Node gets unless `defaultIntegrations: false`. Each can be removed by name
@@ -30,5 +31,6 @@ export function getDefaultIntegrations(): Integration[] {
     httpServerIntegration(),
     httpBreadcrumbsIntegration(),
     pinoIntegration(),
+    processExitIntegration(),
   ];
 }

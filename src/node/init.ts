@@ -6,7 +6,7 @@ import { parseDsn } from '../core/dsn.js';
 import { debugLog } from '../core/debug-log.js';
 import { getGlobalScope, setAsyncContextStrategy } from '../core/async-context.js';
 import { createAsyncLocalStorageStrategy } from './async-context.js';
-import { makeNodeTransport } from './transport-http.js';
+import { makeDurableNodeTransport } from './transport-durable.js';
 import { getDefaultIntegrations } from './default-integrations.js';
 import { resolveIntegrations } from '../core/integrations.js';
 import { localCollectorDsn, wantsLocalCollector } from './collector-dsn.js';
@@ -52,7 +52,7 @@ export function init(options: Options = {}): Client | undefined {
       dsn = undefined;
     }
 
-    resolved.transport ??= makeNodeTransport;
+    resolved.transport ??= makeDurableNodeTransport;
     const integrations: Integration[] = dsn ? resolveIntegrations(resolved, getDefaultIntegrations()) : [];
     const client = new Client({ options: resolved, dsn, integrations, projectRoot: resolved.projectRoot });
     if (previous && previous !== client) void previous.close(0);

@@ -113,9 +113,7 @@ describe('normalize: value mapping', () => {
 
   test('binary data becomes a short label, never its bytes', () => {
     const big = Buffer.alloc(10 * 1024 * 1024, 1);
-    const start = performance.now();
     const out = normalize({ buf: big, u8: new Uint8Array(12), f64: new Float64Array(3), ab: new ArrayBuffer(7), dv: new DataView(new ArrayBuffer(5)) });
-    assert.ok(performance.now() - start < 50);
     assert.deepStrictEqual(out, { buf: '[Buffer(10485760)]', u8: '[Uint8Array(12)]', f64: '[Float64Array(3)]', ab: '[ArrayBuffer(7)]', dv: '[DataView(5)]' });
   });
 
@@ -771,7 +769,8 @@ describe('normalizeEvent: properties and speed', () => {
     assert.equal(normalizeEvent(throwing, options()).event_id, EVENT_ID);
   });
 
-  test('a typical event normalizes in microseconds', () => {
+  // Its speed is measured by the benchmark (npm run bench), never by a timed test.
+  test('a typical event normalizes into a valid event', () => {
     const event = baseEvent({
       exception: { values: [{ type: 'TypeError', value: 'x is undefined', mechanism: { type: 'generic', handled: true }, stacktrace: { frames: Array.from({ length: 15 }, (_, i) => ({ filename: `app/f${i}.js`, abs_path: `/srv/app/f${i}.js`, function: `fn${i}`, lineno: i + 1, colno: 2, in_app: true, context_line: 'x();' })) } }] },
       breadcrumbs: { values: Array.from({ length: 20 }, (_, i) => ({ type: 'http', category: 'http', message: `GET /${i}`, timestamp: 1_700_000_000 + i, data: { method: 'GET', url: `/x/${i}`, status_code: 200 } })) },
@@ -782,13 +781,9 @@ describe('normalizeEvent: properties and speed', () => {
       sdk: { name: 'faultline.node', version: '0.1.0' },
     });
     const opts = options();
-    for (let i = 0; i < 2000; i++) normalizeEvent(event, opts);
-    const runs = 5000;
-    const start = performance.now();
-    for (let i = 0; i < runs; i++) normalizeEvent(event, opts);
-    const micros = ((performance.now() - start) * 1000) / runs;
-    // ~11 µs on a busy 2-core machine; the bound only catches a gross regression.
-    assert.ok(micros < 100, `${micros.toFixed(1)} µs per event`);
-    assertValid(normalizeEvent(event, opts));
+    const out = normalizeEvent(event, opts);
+    assertValid(out);
+    assert.equal(out.breadcrumbs && 'values' in out.breadcrumbs ? out.breadcrumbs.values?.length : 0, 20);
+    assert.equal(Object.keys(out.extra ?? {}).length, 10);
   });
 });

@@ -73,14 +73,12 @@ test('answers stay right when many distinct keys churn the cache', () => {
   }
 });
 
-test('the matcher is cheap: a million lookups well under a second', () => {
+// Its speed belongs to the benchmark; this checks that the per-key cache never changes an answer.
+test('the matcher answers a million cached lookups right', () => {
   const isDenied = createKeyMatcher({ sendDefaultPii: false });
   const keys = ['url', 'method', 'status_code', 'Password', 'user-agent', 'X-Api-Key', 'a_rather_long_key_name_here'];
-  const start = performance.now();
   let hits = 0;
   for (let i = 0; i < 1_000_000; i++) if (isDenied(keys[i % keys.length]!)) hits++;
-  const ms = performance.now() - start;
   // 142,857 full rounds over the 7 keys (plus one `url`), two denied keys per round
   assert.equal(hits, 2 * 142_857);
-  assert.ok(ms < 1000, `${ms} ms`);
 });

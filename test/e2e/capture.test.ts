@@ -21,8 +21,10 @@ beforeEach(() => {
   server.fallback = { status: 200 };
 });
 
+// These tests pin the capture pipeline's contract over the in-memory transport (`offline: false`);
+// the durable outbox that is the Node default has its own tests in test/delivery/.
 function init(extra: faultline.Options = {}) {
-  return faultline.init({ dsn: server.dsn, release: 'app@1.0.0', environment: 'test', ...extra });
+  return faultline.init({ dsn: server.dsn, release: 'app@1.0.0', environment: 'test', offline: false, ...extra });
 }
 
 async function sent(): Promise<any[]> {

@@ -22,7 +22,9 @@ after(async () => {
 beforeEach(() => {
   server.envelopes.length = 0;
   server.fallback = { status: 200 };
-  faultline.init({ dsn: server.dsn, transportOptions: { timeout: 300 } });
+  // The in-memory transport's answers to each reply; the durable outbox (the Node default), which
+  // keeps and retries instead, is tested against the same faults in test/delivery/.
+  faultline.init({ dsn: server.dsn, offline: false, transportOptions: { timeout: 300 } });
 });
 afterEach(async () => {
   await faultline.close(50);
@@ -79,7 +81,7 @@ test('a slow reply past the timeout and a dropped connection count as network er
 
 test('flush returns false at its timeout when the server never answers', async () => {
   server.fallback = { hang: true };
-  faultline.init({ dsn: server.dsn, transportOptions: { timeout: 30_000 } });
+  faultline.init({ dsn: server.dsn, offline: false, transportOptions: { timeout: 30_000 } });
   faultline.captureMessage('into the void');
   const started = Date.now();
   assert.equal(await faultline.flush(300), false);

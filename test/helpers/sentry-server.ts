@@ -48,6 +48,14 @@ export interface TestServer {
 export const PUBLIC_KEY = '0123456789abcdef0123456789abcdef';
 
 export async function startSentryServer(): Promise<TestServer> {
+  // The durable outbox keeps undelivered envelopes per DSN; a fresh folder per test process keeps
+  // one test's leftovers from reaching a later server that reuses its port.
+  if (!process.env['FAULTLINE_CACHE_DIR']) {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    process.env['FAULTLINE_CACHE_DIR'] = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-test-outbox-'));
+  }
   const kit: Kit = await loadKit();
   const queue: Reply[] = [];
   const sockets = new Set<import('node:net').Socket>();

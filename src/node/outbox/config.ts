@@ -1,0 +1,64 @@
+// The outbox's settings, read once from the client options: where it lives and how big it may grow.
+
+import { createHash } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { TransportFactoryArgs } from '../../core/types.js';
+
+export interface OutboxSettings {
+  /** Most envelopes kept (oldest dropped first, counted as `cache_overflow`). */
+  maxEntries: number;
+  /** Most bytes kept on disk. */
+  maxBytes: number;
+  /** Most bytes kept when the disk cannot be used and the outbox lives in memory. */
+  maxMemoryBytes: number;
+  /** Envelopes older than this are dropped (`cache_overflow`) instead of sent. */
+  maxAgeMs: number;
+  /** First retry delay after a network error or 5xx; doubles per failure, with jitter. */
+  retryInitialDelayMs: number;
+  retryMaxDelayMs: number;
+  /** fsync each file before it becomes visible (only matters for power loss). */
+  fsync: boolean;
+}
+
+export const OUTBOX_DEFAULTS: OutboxSettings = {
+  maxEntries: 1000,
+  maxBytes: 64 * 1024 * 1024,
+  maxMemoryBytes: 16 * 1024 * 1024,
+  maxAgeMs: 30 * 24 * 60 * 60 * 1000,
+  retryInitialDelayMs: 1000,
+  retryMaxDelayMs: 60_000,
+  fsync: false,
+};
+
+/** `transportOptions.outbox` over the defaults; wrong values fall back to the default. */
+export function outboxSettings(raw: unknown): OutboxSettings {
+  const given = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const positive = (key: keyof OutboxSettings): number => {
+    const value = given[key];
+    return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : (OUTBOX_DEFAULTS[key] as number);
+  };
+  return {
+    maxEntries: Math.floor(positive('maxEntries')),
+    maxBytes: positive('maxBytes'),
+    maxMemoryBytes: positive('maxMemoryBytes'),
+    maxAgeMs: positive('maxAgeMs'),
+    retryInitialDelayMs: positive('retryInitialDelayMs'),
+    retryMaxDelayMs: positive('retryMaxDelayMs'),
+    fsync: given.fsync === true,
+  };
+}
+
+/**
+ * One folder per DSN, so two projects in one process (or on one host) never send each other's
+ * envelopes: `<cacheDir or os.tmpdir()/faultline>/<16 hex of sha256(endpoint + key)>`.
+ */
+export function outboxDirectory(args: Pick<TransportFactoryArgs, 'url' | 'dsn' | 'options'>): string {
+  const fromEnv = process.env['FAULTLINE_CACHE_DIR'];
+  const base =
+    typeof args.options.cacheDir === 'string' && args.options.cacheDir
+      ? args.options.cacheDir
+      : fromEnv || path.join(os.tmpdir(), 'faultline');
+  const hash = createHash('sha256').update(`${args.url}\n${args.dsn.publicKey}`).digest('hex').slice(0, 16);
+  return path.join(base, hash);
+}

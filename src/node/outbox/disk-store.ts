@@ -1,0 +1,124 @@
+// The outbox's files: one envelope per file, made visible only by an atomic rename, so a process
+// killed at any moment leaves either a whole envelope or nothing (plus a stray temp file that
+// the next start sweeps away). No index file exists: the directory listing is the index, so there
+// is nothing that a crash could leave half-updated.
+//
+// fsync policy: off by default. A process crash (SIGKILL, OOM, uncaught exception) cannot lose a
+// file that was renamed into place: the data is in the kernel's page cache. Only a power loss or a
+// kernel panic can, and then the loader drops what it cannot parse. `fsync: true` flushes each file
+// to the device before the rename, for hosts where that matters more than ~1 ms per envelope.
+
+import { promises as fsp } from 'node:fs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const ENVELOPE_SUFFIX = '.envelope';
+const TMP_SUFFIX = '.tmp';
+/** Temp files younger than this may belong to a live writer (another process on the same folder). */
+const STALE_TMP_MS = 60_000;
+
+let sequence = 0;
+
+/**
+ * `<ms since epoch, 13 digits>-<pid>-<seq>-<random>.envelope`: names sort by age, and two
+ * processes (or two restarts of one pid) never pick the same name.
+ */
+export function newEnvelopeName(now: number = Date.now()): string {
+  sequence = (sequence + 1) % 1_000_000_000;
+  const random = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
+  return `${String(now).padStart(13, '0')}-${process.pid}-${sequence}-${random}${ENVELOPE_SUFFIX}`;
+}
+
+/** When the envelope was written, read back from its name (NaN for foreign names). */
+export function createdAtOf(name: string): number {
+  return Number(name.slice(0, name.indexOf('-')));
+}
+
+export function isEnvelopeName(name: string): boolean {
+  return name.endsWith(ENVELOPE_SUFFIX) && !name.startsWith('.') && Number.isFinite(createdAtOf(name));
+}
+
+export class DiskStore {
+  constructor(
+    readonly directory: string,
+    private readonly fsync: boolean = false,
+  ) {}
+
+  /** Creates the folder; rejects when it cannot be written (read-only disk, a file in the way). */
+  async open(): Promise<void> {
+    await fsp.mkdir(this.directory, { recursive: true });
+    await fsp.access(this.directory, fs.constants.W_OK);
+  }
+
+  /** Write to a temp name, then rename: the envelope appears whole or not at all. */
+  async write(name: string, bytes: Uint8Array): Promise<void> {
+    const tmp = path.join(this.directory, `.${name}.${process.pid}${TMP_SUFFIX}`);
+    const handle = await fsp.open(tmp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      if (this.fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(tmp, path.join(this.directory, name));
+  }
+
+  /**
+   * The same, synchronously, for the process 'exit' event where no callback will ever run again.
+   * A different temp name from the async path, and the same final name: if an async write of the
+   * same envelope did reach its rename, this one replaces it with identical bytes.
+   */
+  writeSync(name: string, bytes: Uint8Array): void {
+    const tmp = path.join(this.directory, `.${name}.${process.pid}.sync${TMP_SUFFIX}`);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, bytes);
+      if (this.fsync) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, path.join(this.directory, name));
+  }
+
+  read(name: string): Promise<Uint8Array> {
+    return fsp.readFile(path.join(this.directory, name));
+  }
+
+  /** Already gone counts as removed (another process, or a retry of the same delete). */
+  async remove(name: string): Promise<void> {
+    try {
+      await fsp.unlink(path.join(this.directory, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
+  removeSync(name: string): void {
+    try {
+      fs.unlinkSync(path.join(this.directory, name));
+    } catch {
+      // Gone already, or the disk went away: the next start resends it at worst.
+    }
+  }
+
+  /** Envelope file names, oldest first. Stale temp files from crashed writers are deleted. */
+  async list(now: number = Date.now()): Promise<string[]> {
+    const names = await fsp.readdir(this.directory);
+    const envelopes: string[] = [];
+    for (const name of names) {
+      if (isEnvelopeName(name)) envelopes.push(name);
+      else if (name.endsWith(TMP_SUFFIX)) await this.sweepTemp(name, now);
+    }
+    return envelopes.sort();
+  }
+
+  private async sweepTemp(name: string, now: number): Promise<void> {
+    try {
+      const file = path.join(this.directory, name);
+      const stat = await fsp.stat(file);
+      if (now - stat.mtimeMs > STALE_TMP_MS) await fsp.unlink(file);
+    } catch {
+      // Raced with its writer or another sweeper: nothing to do.
+    }
+  }
+}

@@ -1,0 +1,30 @@
+// What the outbox remembers about one stored envelope, without holding its bytes: enough to
+// order it, bound the store, obey rate limits and count it if it is ever dropped.
+
+import { itemCategory, itemOutcomes, type Envelope, type ItemOutcome } from '../../core/envelope.js';
+import type { DataCategory } from '../../core/types.js';
+
+export interface OutboxEntry {
+  /** File name on disk; also the entry's identity in memory-only mode. */
+  name: string;
+  createdAt: number;
+  size: number;
+  /** Rate-limit categories of its items: the entry waits while any of them is limited. */
+  categories: DataCategory[];
+  /** What to record in client reports if it is dropped. */
+  outcomes: ItemOutcome[];
+  /** Set when the envelope lives only in memory (read-only disk, or a write that failed). */
+  bytes?: Uint8Array;
+  /** A request for it is in flight; it must not be evicted or sent twice. */
+  sending: boolean;
+}
+
+export function describeEnvelope(name: string, createdAt: number, size: number, envelope: Envelope): OutboxEntry {
+  const categories = new Set<DataCategory>();
+  const outcomes: ItemOutcome[] = [];
+  for (const item of envelope.items) {
+    categories.add(itemCategory(item.header.type));
+    outcomes.push(...itemOutcomes(item));
+  }
+  return { name, createdAt, size, categories: [...categories], outcomes, sending: false };
+}

@@ -1,0 +1,615 @@
+// The durable outbox: envelopes go to disk first and are sent from there, oldest first.
+//
+//   send()  → intake (bounded, in memory; the capture path stops here)
+//   writer  → one file per envelope (DiskStore, atomic) → entries (bounded by count, bytes, age)
+//   pump    → requests, at most `concurrency` at once, one while the server is failing
+//
+// A file is deleted only after a 2xx or a definitive 4xx, so delivery is at-least-once: a crash
+// between the 2xx and the delete resends that envelope once on the next start (Sentry drops the
+// duplicate by its event_id). Network errors, 5xx and 429 keep the envelope: 5xx and network
+// errors start an exponential backoff, 429 and X-Sentry-Rate-Limits hold the envelopes of the
+// limited categories until the window ends; no request is made into either.
+
+import { debugLog } from '../../core/debug-log.js';
+import { discardedEventsOf, type ClientReports, type DiscardedEvents } from '../../core/client-reports.js';
+import { itemCategory, itemOutcomes, parseEnvelope, serializeEnvelope, type Envelope, type EnvelopeItem, type ItemOutcome } from '../../core/envelope.js';
+import type { RateLimits } from '../../core/rate-limits.js';
+import { classifyResponse, type MakeRequest, type SendResult } from '../../core/transport.js';
+import type { DataCategory, DiscardReason } from '../../core/types.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { createdAtOf, newEnvelopeName, type DiskStore } from './disk-store.js';
+import { describeEnvelope, type OutboxEntry } from './entry.js';
+
+export interface OutboxConfig {
+  /** Where envelopes live; undefined means memory only from the start. */
+  store: DiskStore | undefined;
+  /** Envelopes accepted but not yet written (the capture path's queue). */
+  bufferSize: number;
+  concurrency: number;
+  maxEntries: number;
+  maxBytes: number;
+  /** The byte bound once the outbox lives in memory (read-only disk). */
+  maxMemoryBytes: number;
+  maxAgeMs: number;
+  backoff: BackoffOptions;
+  rateLimits: RateLimits;
+  clientReports: ClientReports;
+  recordDroppedEvent: (reason: DiscardReason, category: DataCategory, quantity?: number) => void;
+  makeRequest: MakeRequest;
+}
+
+export interface OutboxStats {
+  mode: 'disk' | 'memory';
+  directory: string | undefined;
+  /** Envelopes waiting in memory to be written. */
+  intake: number;
+  /** Envelopes stored and not yet delivered. */
+  entries: number;
+  bytes: number;
+  inFlight: number;
+  /** Files found unreadable at start (removed); stays 0 unless the disk lost data. */
+  corrupt: number;
+}
+
+interface IntakeJob {
+  envelope: Envelope;
+  name?: string;
+  bytes?: Uint8Array;
+}
+
+export class Outbox {
+  private mode: 'disk' | 'memory';
+  private readonly intake: IntakeJob[] = [];
+  /** Oldest first (names sort by creation time). */
+  private entries: OutboxEntry[] = [];
+  private readonly byName = new Map<string, OutboxEntry>();
+  /** Names our writer has picked but not yet admitted: the loader must not take them. */
+  private readonly writing = new Set<string>();
+  /** Delivered or dropped entries whose file delete is still running. */
+  private readonly removing = new Set<string>();
+  private readonly backoff: Backoff;
+  private totalBytes = 0;
+  private inFlight = 0;
+  private loaded = false;
+  private writerRunning = false;
+  private writeScheduled = false;
+  private closed = false;
+  /** flush() asked for a request even during a backoff (one probe per flush). */
+  private probe = false;
+  /** flush() asked for pending client reports to go out even without an envelope to ride on. */
+  private reportRequested = false;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private wakeTime = 0;
+  private idleWaiters: Array<() => void> = [];
+  private corrupt = 0;
+  private readonly ready: Promise<void>;
+
+  constructor(private readonly config: OutboxConfig) {
+    this.mode = config.store ? 'disk' : 'memory';
+    this.backoff = new Backoff(config.backoff);
+    this.ready = this.load();
+  }
+
+  // ---- the capture path ---------------------------------------------------------------------------
+
+  /** Enqueues and returns at once; false (already counted) when full or entirely rate limited. */
+  send(envelope: Envelope): boolean {
+    try {
+      if (this.closed) return false;
+      const items = this.dropRateLimited(envelope.items);
+      if (items.length === 0) return false;
+      if (this.intake.length >= this.config.bufferSize) {
+        for (const item of items) this.record('queue_overflow', itemOutcomes(item));
+        return false;
+      }
+      this.intake.push({ envelope: items === envelope.items ? envelope : { header: envelope.header, items } });
+      this.scheduleWrite();
+      return true;
+    } catch (err) {
+      debugLog.error('outbox send failed', err);
+      return false;
+    }
+  }
+
+  isRateLimited(category: DataCategory): boolean {
+    try {
+      return this.config.rateLimits.isLimited(category);
+    } catch {
+      return false;
+    }
+  }
+
+  // ---- flush, close, exit ---------------------------------------------------------------------------
+
+  /** True once everything accepted (and found on disk at start) is delivered or refused. */
+  flush(timeout?: number): Promise<boolean> {
+    try {
+      if (this.config.clientReports.hasPending()) this.reportRequested = true;
+      this.probe = true;
+      this.scheduleWrite();
+      this.pump();
+      if (this.isIdle()) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const done = (): void => {
+          if (timer !== undefined) clearTimeout(timer);
+          resolve(true);
+        };
+        this.idleWaiters.push(done);
+        if (timeout !== undefined) {
+          timer = setTimeout(() => {
+            this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+            resolve(false);
+          }, Math.max(0, timeout));
+          // Left ref'd on purpose: a caller awaiting flush (a script's last line, a serverless
+          // handler) asked to wait, and the SDK's sockets are unref'd, so without this the
+          // process could end mid-flush. It never outlives `timeout`.
+        }
+      });
+    } catch (err) {
+      debugLog.error('outbox flush failed', err);
+      return Promise.resolve(false);
+    }
+  }
+
+  /** Stops taking envelopes and starting requests; what is left stays on disk for next time. */
+  async close(timeout?: number): Promise<boolean> {
+    const flushed = await this.flush(timeout);
+    this.closed = true;
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.persistSync();
+    return flushed;
+  }
+
+  /**
+   * For the process 'exit' event, where no callback runs again: writes what is still in memory
+   * and finishes deletes of delivered files, synchronously. Cheap: at most `bufferSize` files.
+   */
+  persistSync(): void {
+    const store = this.config.store;
+    if (!store) return;
+    for (const name of this.removing) store.removeSync(name);
+    if (this.mode !== 'disk') return;
+    for (const job of this.intake) {
+      try {
+        job.bytes ??= serializeEnvelope(job.envelope);
+        job.name ??= newEnvelopeName();
+        store.writeSync(job.name, job.bytes);
+      } catch (err) {
+        debugLog.error('could not save an envelope at exit', err);
+      }
+    }
+    // The writer will never resume: everything it held is on disk now.
+    this.intake.length = 0;
+  }
+
+  /** Resolves once every envelope accepted so far has been written (or kept in memory). */
+  async persisted(): Promise<void> {
+    await this.ready;
+    // Deletes too: once this resolves, the folder holds exactly the envelopes still to send.
+    while (this.intake.length > 0 || this.writerRunning || this.removing.size > 0) {
+      this.scheduleWrite();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  stats(): OutboxStats {
+    return {
+      mode: this.mode,
+      directory: this.config.store?.directory,
+      intake: this.intake.length,
+      entries: this.entries.length,
+      bytes: this.totalBytes,
+      inFlight: this.inFlight,
+      corrupt: this.corrupt,
+    };
+  }
+
+  // ---- loading what a previous run left --------------------------------------------------------------
+
+  private async load(): Promise<void> {
+    const store = this.config.store;
+    try {
+      if (!store) return;
+      try {
+        await store.open();
+      } catch (err) {
+        this.fallBackToMemory(err);
+        return;
+      }
+      const now = Date.now();
+      for (const name of await store.list(now)) {
+        if (this.isKnown(name)) continue;
+        let bytes: Uint8Array;
+        try {
+          bytes = await store.read(name);
+        } catch {
+          continue; // deleted meanwhile (delivered by another process sharing the folder)
+        }
+        if (this.isKnown(name)) continue;
+        let envelope: Envelope;
+        try {
+          envelope = parseEnvelope(bytes);
+        } catch (err) {
+          // Only a power loss can do this (writes are atomic); nothing in it can be recovered.
+          this.corrupt++;
+          debugLog.warn(`outbox: removed unreadable file ${name}`, err);
+          await store.remove(name).catch(() => {});
+          continue;
+        }
+        const entry = describeEnvelope(name, createdAtOf(name), bytes.byteLength, envelope);
+        if (now - entry.createdAt > this.config.maxAgeMs) {
+          this.record('cache_overflow', entry.outcomes);
+          await store.remove(name).catch(() => {});
+          continue;
+        }
+        this.admit(entry, false);
+      }
+      this.entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      this.enforceBounds();
+      if (this.entries.length) debugLog.log(`outbox: ${this.entries.length} envelope(s) from an earlier run to send`);
+    } catch (err) {
+      debugLog.error('outbox: could not read the cache folder', err);
+    } finally {
+      this.loaded = true;
+      this.pump();
+      this.checkIdle();
+    }
+  }
+
+  private isKnown(name: string): boolean {
+    return this.byName.has(name) || this.writing.has(name) || this.removing.has(name);
+  }
+
+  private fallBackToMemory(err: unknown): void {
+    if (this.mode === 'memory') return;
+    this.mode = 'memory';
+    debugLog.warn(`outbox: cannot write ${this.config.store?.directory}; keeping envelopes in memory only`, err);
+  }
+
+  // ---- writing ---------------------------------------------------------------------------------------
+
+  private scheduleWrite(): void {
+    if (this.writeScheduled || this.writerRunning || this.intake.length === 0) return;
+    this.writeScheduled = true;
+    // Not unref'd on purpose: writing a few files to local disk is part of taking the envelope,
+    // and a script that captures and ends should leave it on disk. The network never holds exit.
+    setImmediate(() => {
+      this.writeScheduled = false;
+      void this.writeAll();
+    });
+  }
+
+  private async writeAll(): Promise<void> {
+    if (this.writerRunning) return;
+    this.writerRunning = true;
+    try {
+      while (this.intake.length > 0) {
+        const job = this.intake[0]!;
+        let entry: OutboxEntry;
+        try {
+          job.bytes ??= serializeEnvelope(job.envelope);
+          job.name ??= newEnvelopeName();
+          entry = describeEnvelope(job.name, createdAtOf(job.name), job.bytes.byteLength, job.envelope);
+        } catch (err) {
+          // E.g. a payload JSON cannot represent; it would fail the same way every time.
+          debugLog.error('could not serialize an envelope', err);
+          this.intake.shift();
+          for (const item of job.envelope.items) this.record('internal_sdk_error', itemOutcomes(item));
+          continue;
+        }
+        this.writing.add(job.name);
+        if (this.mode === 'disk') {
+          try {
+            await this.config.store!.write(job.name, job.bytes);
+          } catch (err) {
+            this.fallBackToMemory(err);
+          }
+        }
+        this.writing.delete(job.name);
+        // persistSync ran while we waited (process exit): the intake was saved and cleared.
+        if (this.intake[0] !== job) break;
+        if (this.mode === 'memory') entry.bytes = job.bytes;
+        this.intake.shift();
+        this.admit(entry, true);
+      }
+    } finally {
+      this.writerRunning = false;
+      this.pump();
+      this.checkIdle();
+    }
+  }
+
+  private admit(entry: OutboxEntry, fresh: boolean): void {
+    this.entries.push(entry);
+    this.byName.set(entry.name, entry);
+    this.totalBytes += entry.size;
+    if (fresh) this.enforceBounds();
+  }
+
+  /** Oldest first; an envelope being sent is never dropped (it may be delivered a moment later). */
+  private enforceBounds(): void {
+    const maxBytes = this.mode === 'disk' ? this.config.maxBytes : Math.min(this.config.maxBytes, this.config.maxMemoryBytes);
+    let i = 0;
+    while ((this.entries.length > this.config.maxEntries || this.totalBytes > maxBytes) && i < this.entries.length) {
+      const entry = this.entries[i]!;
+      if (entry.sending) {
+        i++;
+        continue;
+      }
+      this.drop(entry, 'cache_overflow');
+    }
+  }
+
+  private drop(entry: OutboxEntry, reason: DiscardReason): void {
+    this.forget(entry);
+    this.record(reason, entry.outcomes);
+    this.deleteFile(entry);
+  }
+
+  private forget(entry: OutboxEntry): void {
+    const index = this.entries.indexOf(entry);
+    if (index !== -1) this.entries.splice(index, 1);
+    this.byName.delete(entry.name);
+    this.totalBytes -= entry.size;
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------------
+
+  private pump(): void {
+    try {
+      if (this.closed) return;
+      const now = Date.now();
+      let limit = this.backoff.isFailing() ? 1 : this.config.concurrency;
+      const retryAt = this.backoff.waitUntil();
+      if (now < retryAt) {
+        this.wakeAt(retryAt);
+        if (!this.probe || this.inFlight > 0) return;
+        limit = 1;
+      }
+      let heldUntil = Infinity;
+      while (this.inFlight < limit) {
+        const { entry, until } = this.nextEntry(now);
+        heldUntil = Math.min(heldUntil, until);
+        if (entry) {
+          this.probe = false;
+          this.start(entry);
+          continue;
+        }
+        if (this.reportDue()) {
+          this.probe = false;
+          this.startReport();
+        }
+        break;
+      }
+      if (heldUntil !== Infinity) this.wakeAt(heldUntil);
+    } catch (err) {
+      debugLog.error('outbox pump failed', err);
+    }
+  }
+
+  /** The oldest entry that may go now, dropping expired ones; `until` = when a held one may go. */
+  private nextEntry(now: number): { entry?: OutboxEntry; until: number } {
+    let until = Infinity;
+    for (let i = 0; i < this.entries.length; i++) {
+      const entry = this.entries[i]!;
+      if (entry.sending) continue;
+      if (now - entry.createdAt > this.config.maxAgeMs) {
+        this.drop(entry, 'cache_overflow');
+        i--;
+        continue;
+      }
+      const limitedUntil = this.limitedUntil(entry, now);
+      if (limitedUntil > now) {
+        until = Math.min(until, limitedUntil);
+        continue;
+      }
+      return { entry, until };
+    }
+    return { until };
+  }
+
+  /** A held envelope waits for the longest limit among its categories (0 when none applies). */
+  private limitedUntil(entry: OutboxEntry, now: number): number {
+    let until = 0;
+    for (const category of entry.categories) {
+      if (this.config.rateLimits.isLimited(category, now)) until = Math.max(until, this.config.rateLimits.limitedUntil(category));
+    }
+    return until;
+  }
+
+  private start(entry: OutboxEntry): void {
+    entry.sending = true;
+    this.inFlight++;
+    void this.sendEntry(entry);
+  }
+
+  private async sendEntry(entry: OutboxEntry): Promise<void> {
+    let report: DiscardedEvents[] | undefined;
+    let result: SendResult;
+    try {
+      let stored: Envelope;
+      try {
+        stored = parseEnvelope(entry.bytes ?? (await this.config.store!.read(entry.name)));
+      } catch (err) {
+        // Gone from disk (another process sharing the folder delivered it), or damaged by a
+        // power loss: neither gets better by retrying.
+        this.giveUp(entry, err);
+        return;
+      }
+      const items = [...stored.items];
+      const reportItem = this.takeReport();
+      if (reportItem) {
+        items.push(reportItem);
+        report = discardedEventsOf(reportItem);
+      }
+      const envelope: Envelope = { header: stored.header, items };
+      // Serialized now, not when written: `sent_at` must say when it was sent.
+      result = await this.request(envelope);
+    } catch (err) {
+      debugLog.error('outbox: could not send a stored envelope', err);
+      result = 'failed';
+    }
+    this.onResult(entry, result, report);
+  }
+
+  private onResult(entry: OutboxEntry, result: SendResult, report: DiscardedEvents[] | undefined): void {
+    try {
+      entry.sending = false;
+      this.inFlight--;
+      if (result === 'network_error' || result === 'failed') {
+        debugLog.warn(`outbox: envelope kept for retry (${result})`);
+        this.backoff.fail();
+        if (report) this.config.clientReports.merge(report);
+        return;
+      }
+      this.backoff.succeed();
+      if (result === 'rate_limited') {
+        if (report) this.config.clientReports.merge(report);
+        return; // kept; held until the limit the 429 set has passed
+      }
+      if (result === 'rejected') this.record('send_error', entry.outcomes);
+      this.forget(entry);
+      this.deleteFile(entry);
+    } catch (err) {
+      debugLog.error('outbox response handling failed', err);
+    } finally {
+      this.pump();
+      this.checkIdle();
+    }
+  }
+
+  private giveUp(entry: OutboxEntry, err: unknown): void {
+    entry.sending = false;
+    this.inFlight--;
+    this.forget(entry);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      this.corrupt++;
+      debugLog.warn(`outbox: dropped unreadable envelope ${entry.name}`, err);
+      this.record('internal_sdk_error', entry.outcomes);
+      this.deleteFile(entry);
+    }
+    this.pump();
+    this.checkIdle();
+  }
+
+  private deleteFile(entry: OutboxEntry): void {
+    const store = this.config.store;
+    if (entry.bytes || !store) return;
+    this.removing.add(entry.name);
+    void store
+      .remove(entry.name)
+      .catch((err) => debugLog.warn('outbox: could not delete an envelope file', err))
+      .finally(() => {
+        this.removing.delete(entry.name);
+        this.checkIdle();
+      });
+  }
+
+  /** Drop counts on their own (header `{}`), for flush when no envelope is there to carry them. */
+  private startReport(): void {
+    const reportItem = this.takeReport();
+    this.reportRequested = false;
+    if (!reportItem) return;
+    const report = discardedEventsOf(reportItem);
+    this.inFlight++;
+    void this.request({ header: {}, items: [reportItem] })
+      .catch((): SendResult => 'failed')
+      .then((result) => {
+        this.inFlight--;
+        if (result === 'network_error' || result === 'failed') this.backoff.fail();
+        else this.backoff.succeed();
+        // Relay counted nothing unless it took the report; a 4xx would refuse it again.
+        if (result === 'network_error' || result === 'failed' || result === 'rate_limited') {
+          this.config.clientReports.merge(report);
+          this.reportRequested = true;
+        }
+        this.pump();
+        this.checkIdle();
+      });
+  }
+
+  private reportDue(): boolean {
+    return this.reportRequested && this.config.clientReports.hasPending() && !this.config.rateLimits.isLimited('internal');
+  }
+
+  private takeReport(): EnvelopeItem | undefined {
+    if (!this.config.clientReports.hasPending() || this.config.rateLimits.isLimited('internal')) return undefined;
+    return this.config.clientReports.take();
+  }
+
+  /** One request; every response teaches the rate limits, whatever its status. */
+  private async request(envelope: Envelope): Promise<SendResult> {
+    const body = serializeEnvelope(envelope);
+    try {
+      const response = await this.config.makeRequest(body, envelope);
+      try {
+        this.config.rateLimits.update(response.statusCode, { retryAfter: response.retryAfter, rateLimits: response.rateLimits });
+      } catch (err) {
+        debugLog.warn('could not read rate limit headers', err);
+      }
+      return classifyResponse(response.statusCode);
+    } catch (err) {
+      debugLog.warn('outbox: request failed', err);
+      return 'network_error';
+    }
+  }
+
+  private wakeAt(at: number): void {
+    if (this.closed) return;
+    if (this.wakeTimer !== undefined && this.wakeTime <= at && this.wakeTime > Date.now()) return;
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wakeTime = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.pump();
+    }, Math.max(0, at - Date.now()) + 1);
+    this.wakeTimer.unref();
+  }
+
+  // ---- bookkeeping -----------------------------------------------------------------------------------
+
+  private isIdle(): boolean {
+    return (
+      this.loaded &&
+      this.intake.length === 0 &&
+      !this.writerRunning &&
+      this.entries.length === 0 &&
+      this.inFlight === 0 &&
+      this.removing.size === 0 &&
+      !this.reportDue()
+    );
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  /** Limited items are counted (client reports are kept for later, not counted as drops). */
+  private dropRateLimited(items: EnvelopeItem[]): EnvelopeItem[] {
+    const now = Date.now();
+    let kept: EnvelopeItem[] | undefined;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (!this.config.rateLimits.isLimited(itemCategory(item.header.type), now)) {
+        kept?.push(item);
+        continue;
+      }
+      kept ??= items.slice(0, i);
+      if (item.header.type === 'client_report') this.config.clientReports.merge(discardedEventsOf(item));
+      else this.record('ratelimit_backoff', itemOutcomes(item));
+    }
+    return kept ?? items;
+  }
+
+  private record(reason: DiscardReason, outcomes: ItemOutcome[]): void {
+    try {
+      for (const o of outcomes) this.config.recordDroppedEvent(reason, o.category, o.quantity);
+    } catch (err) {
+      debugLog.warn('could not record a dropped item', err);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// `makeDurableNodeTransport`: the Node transport with the durable outbox in front of it, a drop-in
+// for `makeNodeTransport`. Envelopes are written to a per-DSN folder before they are sent and
+// deleted once the server took them, so neither an outage nor a crash loses them.
+//
+// `offline: false` turns the disk off entirely and gives the plain in-memory transport (no
+// retries; what fails is counted and gone). A folder that cannot be written (read-only disk)
+// keeps the outbox, retries included, in memory only.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { authHeader, envelopeUrl } from '../core/dsn.js';
+import { debugLog } from '../core/debug-log.js';
+import { RateLimits } from '../core/rate-limits.js';
+import { DEFAULT_BUFFER_SIZE, DEFAULT_CONCURRENCY } from '../core/transport.js';
+import type { Transport, TransportFactoryArgs } from '../core/types.js';
+import { DEFAULT_COMPRESSION_THRESHOLD, DEFAULT_TIMEOUT_MS, httpRequester, makeNodeTransport } from './transport-http.js';
+import { outboxDirectory, outboxSettings } from './outbox/config.js';
+import { DiskStore } from './outbox/disk-store.js';
+import { Outbox, type OutboxStats } from './outbox/outbox.js';
+
+export interface DurableTransport extends Transport {
+  close(timeout?: number): Promise<boolean>;
+  /** Resolves once every envelope accepted so far is on disk (or kept in memory). */
+  persisted(): Promise<void>;
+  /** Synchronous save of what is still in memory; the transport calls it itself on process 'exit'. */
+  persistSync(): void;
+  stats(): OutboxStats;
+}
+
+export function makeDurableNodeTransport(args: TransportFactoryArgs): Transport {
+  if (args.options?.offline === false) return makeNodeTransport(args);
+  return createDurableTransport(args);
+}
+
+export function createDurableTransport(args: TransportFactoryArgs): DurableTransport {
+  const options = args.transportOptions ?? {};
+  const settings = outboxSettings(options.outbox);
+  const concurrency = positive(options.concurrency, DEFAULT_CONCURRENCY);
+  const url = new URL(args.url || envelopeUrl(args.dsn));
+  const client = sdkClient(args.options?._sdk);
+  const module = url.protocol === 'https:' ? https : http;
+  const agent = new module.Agent({ keepAlive: true, maxSockets: concurrency });
+  const makeRequest = httpRequester({
+    url,
+    request: module.request,
+    agent,
+    headers: {
+      ...options.headers,
+      'Content-Type': 'application/x-sentry-envelope',
+      'X-Sentry-Auth': authHeader(args.dsn, client),
+      'User-Agent': client,
+    },
+    timeout: positive(options.timeout, DEFAULT_TIMEOUT_MS),
+    compressionThreshold: nonNegative(options.compressionThreshold, DEFAULT_COMPRESSION_THRESHOLD),
+  });
+
+  const directory = outboxDirectory({ url: url.href, dsn: args.dsn, options: args.options });
+  const outbox = new Outbox({
+    store: new DiskStore(directory, settings.fsync),
+    bufferSize: positive(options.bufferSize, DEFAULT_BUFFER_SIZE),
+    concurrency,
+    maxEntries: settings.maxEntries,
+    maxBytes: settings.maxBytes,
+    maxMemoryBytes: settings.maxMemoryBytes,
+    maxAgeMs: settings.maxAgeMs,
+    backoff: { initialDelayMs: settings.retryInitialDelayMs, maxDelayMs: settings.retryMaxDelayMs },
+    rateLimits: new RateLimits(),
+    clientReports: args.clientReports,
+    recordDroppedEvent: args.recordDroppedEvent,
+    makeRequest,
+  });
+
+  // 'exit' listeners run synchronously and nothing async runs after them (process.exit(), the
+  // end of an uncaught exception, a signal handler calling exit): save what is still in memory.
+  const onExit = (): void => {
+    try {
+      outbox.persistSync();
+    } catch (err) {
+      debugLog.error('outbox: could not save at exit', err);
+    }
+  };
+  process.on('exit', onExit);
+
+  return {
+    send: (envelope) => outbox.send(envelope),
+    isRateLimited: (category) => outbox.isRateLimited(category),
+    flush: (timeout) => outbox.flush(timeout),
+    async close(timeout) {
+      try {
+        return await outbox.close(timeout);
+      } finally {
+        process.off('exit', onExit);
+        agent.destroy();
+      }
+    },
+    persisted: () => outbox.persisted(),
+    persistSync: () => outbox.persistSync(),
+    stats: () => outbox.stats(),
+  };
+}
+
+function sdkClient(sdk: unknown): string {
+  const info = sdk as { name?: unknown; version?: unknown } | undefined;
+  const name = typeof info?.name === 'string' && info.name ? info.name : 'faultline.node';
+  const version = typeof info?.version === 'string' && info.version ? info.version : '0.0.0';
+  return `${name}/${version}`;
+}
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function nonNegative(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}

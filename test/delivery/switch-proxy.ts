@@ -1,0 +1,58 @@
+// A TCP pass-through in front of the test server that can be switched off (its port closed, open
+// connections cut, so clients see ECONNREFUSED) and back on at the same port: a server outage.
+import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export interface SwitchProxy {
+  port: number;
+  /** The DSN of the target server rewritten to go through the proxy. */
+  dsnFor(dsn: string): string;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+  connections: number;
+}
+
+export async function startSwitchProxy(targetPort: number): Promise<SwitchProxy> {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  const state: SwitchProxy = {
+    port: 0,
+    connections: 0,
+    dsnFor: (dsn) => dsn.replace(/:\d+\//, `:${state.port}/`),
+    down: async () => {
+      const s = server;
+      server = undefined;
+      if (!s) return;
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    },
+    up: async () => {
+      if (server) return;
+      server = net.createServer((client) => {
+        state.connections++;
+        const upstream = net.connect(targetPort, '127.0.0.1');
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => {
+            client.destroy();
+            upstream.destroy();
+          });
+        }
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, '127.0.0.1', () => resolve());
+      });
+      port = (server.address() as AddressInfo).port;
+      state.port = port;
+    },
+    close: () => state.down(),
+  };
+  await state.up();
+  return state;
+}
