@@ -26,7 +26,9 @@ let sequence = 0;
 export function newEnvelopeName(now: number = Date.now()): string {
   sequence = (sequence + 1) % 1_000_000_000;
   const random = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
-  return `${String(now).padStart(13, '0')}-${process.pid}-${sequence}-${random}${ENVELOPE_SUFFIX}`;
+  // Fixed widths, so that the names' text order is their creation order.
+  const pid = String(process.pid).padStart(7, '0');
+  return `${String(now).padStart(13, '0')}-${pid}-${String(sequence).padStart(9, '0')}-${random}${ENVELOPE_SUFFIX}`;
 }
 
 /** When the envelope was written, read back from its name (NaN for foreign names). */
