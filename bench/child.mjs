@@ -1,0 +1,138 @@
+// One scenario for one driver in a fresh process. Usage: node child.mjs <driver> <scenario> <dsn> <iterations>
+// Prints one line `BENCH_RESULT <json>` and then exits on its own (the parent notes it if it does not).
+import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const [driverName, scenario, dsn, iterationsArg] = process.argv.slice(2);
+const iterations = Number(iterationsArg);
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const driverUrl = new URL(`./drivers/${driverName}.mjs`, import.meta.url).href;
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+let serial = 0;
+// Ten frames deep, like an error from the middle of an application.
+function thrower(depth) {
+  if (depth <= 1) throw new Error(`bench failure ${serial++}`);
+  return thrower(depth - 1);
+}
+function makeError() {
+  try {
+    return thrower(10);
+  } catch (err) {
+    return err;
+  }
+}
+
+async function loadDriver() {
+  const t0 = performance.now();
+  const driver = await import(driverUrl);
+  driver.init(dsn);
+  const importInitMs = performance.now() - t0;
+  return { driver, importInitMs, sinceProcessStartMs: performance.now() };
+}
+
+function report(result) {
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+}
+
+async function cold() {
+  const { importInitMs, sinceProcessStartMs } = await loadDriver();
+  const { rss, heapUsed } = process.memoryUsage();
+  report({ importInitMs, sinceProcessStartMs, rss, heapUsed });
+}
+
+async function modules() {
+  await loadDriver();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // let the loader thread's messages arrive
+  const files = new Set();
+  for (const url of globalThis.__benchEsmFiles ?? []) files.add(fileURLToPath(url));
+  for (const file of Object.keys(createRequire(import.meta.url).cache)) files.add(file);
+  const counted = [...files].filter((f) => !f.startsWith(benchDir + path.sep));
+  report({ files: counted.length });
+}
+
+/** Mean µs on the caller's tick, timing each call alone and yielding now and then so delivery can progress. */
+async function timeCalls(n, call) {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    call(i);
+    total += performance.now() - t;
+    if (i % 20 === 19) await tick();
+  }
+  return (total * 1000) / n;
+}
+
+async function capture() {
+  const { driver } = await loadDriver();
+  const warm = 200;
+  for (let i = 0; i < warm; i++) {
+    driver.captureException(makeError());
+    driver.captureMessage(`warm-up ${i}`);
+    if (i % 20 === 19) await tick();
+  }
+  await driver.flush(30000);
+  // Errors are made beforehand: the timed part is only the capture call (which pays for reading err.stack).
+  const errors = Array.from({ length: iterations }, makeError);
+  const exceptionUs = await timeCalls(iterations, (i) => driver.captureException(errors[i]));
+  await driver.flush(30000);
+  const messageUs = await timeCalls(iterations, (i) => driver.captureMessage(`bench message ${i}`));
+  await driver.flush(30000);
+  await driver.close(10000);
+  report({ exceptionUs, messageUs, events: warm * 2 + iterations * 2 });
+}
+
+const cpuMicros = (u) => u.user + u.system;
+
+async function cpu() {
+  const { driver } = await loadDriver();
+  const batch = 25;
+  for (let i = 0; i < 100; i += batch) {
+    for (let j = 0; j < batch; j++) driver.captureException(makeError());
+    await driver.flush(30000);
+  }
+  // Baseline: the same loop and the same yields, without the SDK.
+  const b0 = process.cpuUsage();
+  for (let i = 0; i < iterations; i += batch) {
+    for (let j = 0; j < batch; j++) makeError();
+    await tick();
+  }
+  const baseline = cpuMicros(process.cpuUsage(b0));
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < iterations; i += batch) {
+    for (let j = 0; j < batch; j++) driver.captureException(makeError());
+    await driver.flush(30000); // pace it so no SDK drops anything: every event's whole cost is counted
+  }
+  const measured = cpuMicros(process.cpuUsage(c0));
+  await driver.close(10000);
+  report({ cpuPerEventUs: (measured - baseline) / iterations, baselinePerEventUs: baseline / iterations, events: 100 + iterations });
+}
+
+async function flood() {
+  const { driver } = await loadDriver();
+  const afterInit = process.memoryUsage();
+  let peakSampled = afterInit.rss;
+  const sampler = setInterval(() => { peakSampled = Math.max(peakSampled, process.memoryUsage().rss); }, 5);
+  const floodStart = Date.now();
+  let ids = 0;
+  for (let i = 0; i < iterations; i++) if (driver.captureException(makeError())) ids++;
+  const loopMs = Date.now() - floodStart;
+  peakSampled = Math.max(peakSampled, process.memoryUsage().rss);
+  const flushed = await driver.flush(120000);
+  const flushMs = Date.now() - floodStart;
+  const afterFlood = process.memoryUsage();
+  await driver.close(10000);
+  clearInterval(sampler);
+  // The interval cannot fire during the synchronous loop, so maxRSS (the kernel's high-water mark) backs it up.
+  const peakRss = Math.max(peakSampled, process.resourceUsage().maxRSS * 1024);
+  report({
+    floodStart, loopMs, flushMs, flushed, ids,
+    rssAfterInit: afterInit.rss, heapAfterInit: afterInit.heapUsed,
+    rssAfterFlood: afterFlood.rss, heapAfterFlood: afterFlood.heapUsed, peakRss, peakSampled,
+  });
+}
+
+const scenarios = { cold, modules, capture, cpu, flood };
+await scenarios[scenario]();

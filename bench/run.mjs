@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// faultline vs @sentry/node vs a raw protocol floor, side by side. `node bench/run.mjs [--quick] [--runs N] [--no-footprint]`
+// Every scenario runs in fresh child processes (bench/child.mjs), one after another, drivers interleaved per run;
+// a loopback sink (bench/sink.mjs) counts what each child actually delivered. Prints one markdown table.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSink } from './sink.mjs';
+import { measureFootprint } from './footprint.mjs';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.dirname(benchDir);
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const runsArg = args.indexOf('--runs');
+const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 2 : 5;
+const floodSize = quick ? 2000 : 10000;
+const captureIterations = 2000;
+const cpuEvents = quick ? 200 : 500;
+const CHILD_TIMEOUT_MS = 150000;
+const DRIVERS = ['faultline', 'sentry', 'raw'];
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+if (!fs.existsSync(path.join(repoRoot, 'dist', 'index.js'))) {
+  log('dist/index.js is missing: run `npm run build` at the repository root first.');
+  process.exit(1);
+}
+
+const sink = await startSink();
+let nextProjectId = 1;
+const hung = [];
+
+/** Runs one child to completion; resolves with its result, its wall time and what the sink got from it. */
+function runChild(driver, scenario, iterations = 0) {
+  const projectId = nextProjectId++;
+  const key = projectId.toString(16).padStart(32, '0');
+  const dsn = `http://${key}@127.0.0.1:${sink.port}/${projectId}`;
+  // A private TMPDIR per child so an SDK's on-disk queue never leaks into the next run.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fl-bench-child-'));
+  const nodeArgs = scenario === 'modules' ? ['--import', path.join(benchDir, 'count-modules.mjs')] : [];
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [...nodeArgs, path.join(benchDir, 'child.mjs'), driver, scenario, dsn, String(iterations)], {
+      cwd: repoRoot,
+      env: { ...process.env, TMPDIR: tmp, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { hung.push(`${driver}/${scenario}`); child.kill('SIGKILL'); }, CHILD_TIMEOUT_MS);
+    child.on('exit', async (code, signal) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      clearTimeout(timer);
+      await new Promise((r) => setTimeout(r, 100)); // late requests still in the sink's socket buffers
+      fs.rmSync(tmp, { recursive: true, force: true });
+      const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (!line) {
+        reject(new Error(`${driver}/${scenario} exited ${code ?? signal} without a result:\n${stderr.slice(-2000)}`));
+        return;
+      }
+      resolve({ ...JSON.parse(line.slice('BENCH_RESULT '.length)), wallMs, sink: { ...sink.countsFor(projectId) } });
+    });
+  });
+}
+
+// results[driver][figure] = [one value per run]
+const results = {};
+const record = (driver, figure, value) => {
+  ((results[driver] ??= {})[figure] ??= []).push(value);
+};
+const MiB = 1024 * 1024;
+
+const benchStarted = Date.now();
+// One discarded child per driver first, so no measured run pays for a cold disk cache.
+for (const driver of ['bare', ...DRIVERS]) await runChild(driver, 'cold');
+for (let run = 1; run <= runs; run++) {
+  const order = DRIVERS.map((_, i) => DRIVERS[(i + run - 1) % DRIVERS.length]); // rotate who goes first
+  log(`run ${run}/${runs}: ${order.join(', ')}`);
+  for (const driver of ['bare', ...order]) {
+    const c = await runChild(driver, 'cold');
+    record(driver, 'importInitMs', c.importInitMs);
+    record(driver, 'wallMs', c.wallMs);
+    record(driver, 'rssInit', c.rss / MiB);
+    record(driver, 'heapInit', c.heapUsed / MiB);
+  }
+  for (const driver of order) {
+    if (run === 1) record(driver, 'files', (await runChild(driver, 'modules')).files); // deterministic: once
+    const cap = await runChild(driver, 'capture', captureIterations);
+    record(driver, 'exceptionUs', cap.exceptionUs);
+    record(driver, 'messageUs', cap.messageUs);
+    const cpu = await runChild(driver, 'cpu', cpuEvents);
+    record(driver, 'cpuPerEventUs', cpu.cpuPerEventUs);
+    record(driver, 'cpuDelivered', cpu.sink.events / cpu.events);
+    const f = await runChild(driver, 'flood', floodSize);
+    const s = f.sink;
+    record(driver, 'delivered', s.events);
+    record(driver, 'dropped', floodSize - s.events);
+    record(driver, 'dropsReported', s.discarded);
+    record(driver, 'ids', f.ids);
+    record(driver, 'deliveredPerSec', s.events > 0 ? s.events / (Math.max(1, s.lastEventAt - f.floodStart) / 1000) : 0);
+    record(driver, 'floodWallMs', f.wallMs);
+    record(driver, 'peakRss', f.peakRss / MiB);
+    record(driver, 'rssFlood', f.rssAfterFlood / MiB);
+    record(driver, 'heapFlood', f.heapAfterFlood / MiB);
+    if (s.badEnvelopes > 0) log(`  ${driver}: ${s.badEnvelopes} envelopes the sink could not parse`);
+  }
+}
+await sink.close();
+
+let footprint;
+if (!args.includes('--no-footprint')) {
+  log('footprint: npm pack + fresh installs');
+  try {
+    footprint = measureFootprint(repoRoot);
+  } catch (err) {
+    log(`footprint skipped: ${err.message.split('\n')[0]}`);
+  }
+}
+
+// ---------- table ----------
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (x) => {
+  if (!Number.isFinite(x)) return '–';
+  if (Number.isInteger(x)) return x.toLocaleString('en-US');
+  const a = Math.abs(x);
+  if (a >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+};
+const cell = (driver, figure) => {
+  const xs = results[driver]?.[figure];
+  if (!xs?.length) return '–';
+  if (xs.length === 1) return fmt(xs[0]);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return lo === hi ? fmt(xs[0]) : `${fmt(median(xs))} (${fmt(lo)}–${fmt(hi)})`;
+};
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${a / b >= 10 ? (a / b).toFixed(1) : (a / b).toFixed(2)}×` : '–');
+const med = (driver, figure) => (results[driver]?.[figure]?.length ? median(results[driver][figure]) : NaN);
+
+const rows = [
+  ['import + init (ms)', 'importInitMs', '≤ 1/20 sentry, ≤ 4× raw'],
+  ['process wall, cold start (ms)', 'wallMs', ''],
+  ['module files loaded', 'files', '≤ 15'],
+  ['captureException, caller\'s tick (µs)', 'exceptionUs', '≤ 1/3 sentry'],
+  ['captureMessage, caller\'s tick (µs)', 'messageUs', ''],
+  ['CPU per event, all included (µs)', 'cpuPerEventUs', '≤ 1.3× raw'],
+  [`flood ${floodSize.toLocaleString('en-US')}: delivered`, 'delivered', `all ${floodSize.toLocaleString('en-US')}`],
+  ['flood: dropped', 'dropped', ''],
+  ['flood: drops in client reports', 'dropsReported', ''],
+  ['flood: event ids returned', 'ids', ''],
+  ['flood: delivered events/s', 'deliveredPerSec', '≥ 0.7× raw'],
+  ['flood: process wall (ms)', 'floodWallMs', ''],
+  ['flood: peak RSS (MiB)', 'peakRss', '≤ raw'],
+  ['RSS after init (MiB)', 'rssInit', '≤ bare + 5'],
+  ['heapUsed after init (MiB)', 'heapInit', ''],
+  ['RSS after flood (MiB)', 'rssFlood', ''],
+  ['heapUsed after flood (MiB)', 'heapFlood', ''],
+];
+const lines = [
+  '| figure | faultline | @sentry/node | raw floor | bare process | faultline / sentry | faultline / raw | target |',
+  '|---|---|---|---|---|---|---|---|',
+];
+for (const [label, figure, target] of rows) {
+  lines.push(`| ${label} | ${cell('faultline', figure)} | ${cell('sentry', figure)} | ${cell('raw', figure)} | ${cell('bare', figure)} | ${ratio(med('faultline', figure), med('sentry', figure))} | ${ratio(med('faultline', figure), med('raw', figure))} | ${target} |`);
+}
+if (footprint) {
+  const { faultline: f, sentry: s } = footprint;
+  lines.push(`| installed size (MiB) | ${fmt(f.bytes / MiB)} | ${fmt(s.bytes / MiB)} | 0 | – | ${ratio(f.bytes, s.bytes)} | – | ≤ 1 |`);
+  lines.push(`| installed packages | ${f.packages} | ${s.packages} | 0 | – | ${ratio(f.packages, s.packages)} | – | ≤ 4 |`);
+}
+
+const sentryVersion = JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', '@sentry', 'node', 'package.json'), 'utf8')).version;
+const faultlineVersion = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version;
+const cpus = os.cpus();
+console.log(`faultline ${faultlineVersion} vs @sentry/node ${sentryVersion} · node ${process.version} · ${os.platform()} ${os.arch()} · ${cpus.length} × ${cpus[0]?.model?.trim() ?? '?'} · ${new Date().toISOString().slice(0, 10)}`);
+console.log(`${runs} runs${quick ? ' (--quick)' : ''}, median (min–max); capture latency over ${captureIterations.toLocaleString('en-US')} calls; CPU over ${cpuEvents} events; flood of ${floodSize.toLocaleString('en-US')}.`);
+console.log('');
+console.log(lines.join('\n'));
+const cpuShort = DRIVERS.filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
+if (cpuShort.length) console.log(`\nnote: in the CPU scenario ${cpuShort.join(', ')} delivered fewer events than captured, so its CPU per event is understated.`);
+if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);
+log(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`);
