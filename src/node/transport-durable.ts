@@ -13,7 +13,15 @@ import { debugLog } from '../core/debug-log.js';
 import { RateLimits } from '../core/rate-limits.js';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_CONCURRENCY } from '../core/transport.js';
 import type { Transport, TransportFactoryArgs } from '../core/types.js';
-import { DEFAULT_COMPRESSION_THRESHOLD, DEFAULT_TIMEOUT_MS, httpRequester, makeNodeTransport } from './transport-http.js';
+import {
+  DEFAULT_COMPRESSION_THRESHOLD,
+  DEFAULT_TIMEOUT_MS,
+  httpRequester,
+  makeNodeTransport,
+  nonNegative,
+  positive,
+  sdkClient,
+} from './transport-http.js';
 import { outboxDirectory, outboxSettings } from './outbox/config.js';
 import { DiskStore } from './outbox/disk-store.js';
 import { Outbox, type OutboxStats } from './outbox/outbox.js';
@@ -97,19 +105,4 @@ export function createDurableTransport(args: TransportFactoryArgs): DurableTrans
     persistSync: () => outbox.persistSync(),
     stats: () => outbox.stats(),
   };
-}
-
-function sdkClient(sdk: unknown): string {
-  const info = sdk as { name?: unknown; version?: unknown } | undefined;
-  const name = typeof info?.name === 'string' && info.name ? info.name : 'faultline.node';
-  const version = typeof info?.version === 'string' && info.version ? info.version : '0.0.0';
-  return `${name}/${version}`;
-}
-
-function positive(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function nonNegative(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }

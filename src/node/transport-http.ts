@@ -119,17 +119,18 @@ function headerValue(value: string | string[] | undefined): string | null {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function sdkClient(sdk: unknown): string {
+/** `name/version` for User-Agent and X-Sentry-Auth (shared with the durable transport). */
+export function sdkClient(sdk: unknown): string {
   const info = sdk as { name?: unknown; version?: unknown } | undefined;
   const name = typeof info?.name === 'string' && info.name ? info.name : 'faultline.node';
   const version = typeof info?.version === 'string' && info.version ? info.version : '0.0.0';
   return `${name}/${version}`;
 }
 
-function positive(value: unknown, fallback: number): number {
+export function positive(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-function nonNegative(value: unknown, fallback: number): number {
+export function nonNegative(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }

@@ -30,7 +30,9 @@ export async function startSwitchProxy(targetPort: number): Promise<SwitchProxy>
     },
     up: async () => {
       if (server) return;
-      server = net.createServer((client) => {
+      const listening = (server = net.createServer((client) => {
+        // A connection accepted just before down() still reaches this callback afterwards: refuse it.
+        if (server !== listening) return void client.destroy();
         state.connections++;
         const upstream = net.connect(targetPort, '127.0.0.1');
         for (const s of [client, upstream]) {
@@ -43,7 +45,7 @@ export async function startSwitchProxy(targetPort: number): Promise<SwitchProxy>
         }
         client.pipe(upstream);
         upstream.pipe(client);
-      });
+      }));
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, '127.0.0.1', () => resolve());

@@ -124,10 +124,15 @@ export class Outbox {
   /** True once everything accepted (and found on disk at start) is delivered or refused. */
   flush(timeout?: number): Promise<boolean> {
     try {
-      if (this.config.clientReports.hasPending()) this.reportRequested = true;
       this.probe = true;
       this.scheduleWrite();
       this.pump();
+      // Asked after the pump: it may just have dropped expired envelopes, and their count must
+      // leave with this flush too.
+      if (this.config.clientReports.hasPending()) {
+        this.reportRequested = true;
+        this.pump();
+      }
       if (this.isIdle()) return Promise.resolve(true);
       return new Promise<boolean>((resolve) => {
         let timer: ReturnType<typeof setTimeout> | undefined;
