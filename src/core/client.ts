@@ -1,4 +1,5 @@
 import type {
+  ClientHooks,
   ClientLike,
   DataCategory,
   DiscardReason,
@@ -15,7 +16,7 @@ import type {
 import type { Dsn } from './dsn.js';
 import { envelopeUrl } from './dsn.js';
 import { ClientReports } from './client-reports.js';
-import { createEventEnvelope } from './envelope.js';
+import { createEventEnvelope, type Envelope } from './envelope.js';
 import { createFrameParser } from './stacktrace.js';
 import { exceptionsFromError } from './exceptions.js';
 import { normalizeEvent } from './normalize.js';
@@ -56,6 +57,7 @@ export class Client implements ClientLike {
   private readonly hasIgnoreRules: boolean;
   private readonly sdk: SdkInfo;
   private closed = false;
+  private readonly hooks: { [K in keyof ClientHooks]?: Array<ClientHooks[K]> } = {};
 
   constructor(setup: ClientSetup) {
     this.options = setup.options;
@@ -143,6 +145,38 @@ export class Client implements ClientLike {
 
   recordDroppedEvent(reason: DiscardReason, category: DataCategory, quantity = 1): void {
     this.clientReports.record(reason, category, quantity);
+  }
+
+  sendEnvelope(envelope: Envelope, category: DataCategory, quantity = 1): boolean {
+    const transport = this.transport;
+    if (!transport || this.closed) return false;
+    if (transport.isRateLimited(category)) {
+      this.recordDroppedEvent('ratelimit_backoff', category, quantity);
+      debugLog.log(`${category} dropped: the server rate limits it right now`);
+      return false;
+    }
+    return transport.send(envelope);
+  }
+
+  on<K extends keyof ClientHooks>(hook: K, callback: ClientHooks[K]): () => void {
+    const list = (this.hooks[hook] ??= []) as Array<ClientHooks[K]>;
+    list.push(callback);
+    return () => {
+      const i = list.indexOf(callback);
+      if (i !== -1) list.splice(i, 1);
+    };
+  }
+
+  emit<K extends keyof ClientHooks>(hook: K, ...args: Parameters<ClientHooks[K]>): void {
+    const list = this.hooks[hook];
+    if (!list) return;
+    for (const callback of list.slice()) {
+      try {
+        (callback as (...a: unknown[]) => void)(...args);
+      } catch (err) {
+        debugLog.error(`a ${hook} hook threw`, err);
+      }
+    }
   }
 
   /** Frames of a stack string, oldest first, in-app marked (for integrations). */
@@ -291,6 +325,7 @@ export class Client implements ClientLike {
       debugLog.log('event dropped: the send queue is full');
       return undefined;
     }
+    if (this.hooks.eventQueued) this.emit('eventQueued', final, hint);
     for (const integration of this.integrations) {
       if (integration.onEventQueued) {
         try {
@@ -308,6 +343,7 @@ export class Client implements ClientLike {
   async flush(timeout?: number): Promise<boolean> {
     const transport = this.transport;
     if (!transport) return true;
+    this.emit('flush');
     try {
       return await transport.flush(timeout ?? this.options.shutdownTimeout);
     } catch (err) {

@@ -84,7 +84,14 @@ export function resolveOptions(input: unknown, defaults: OptionDefaults = {}): R
   if (!Array.isArray(ignoreErrors) || ignoreErrors.some((x) => typeof x !== 'string' && !(x instanceof RegExp))) {
     problems.push('option ignoreErrors must be an array of strings and RegExps');
   }
-  for (const key of ['errorSampler', 'beforeSend', 'beforeBreadcrumb', 'transport'] as const) fn(key);
+  for (const key of ['errorSampler', 'beforeSend', 'beforeBreadcrumb', 'transport', 'tracesSampler',
+    'beforeSendTransaction', 'beforeSendSpan', 'beforeSendLog'] as const) fn(key);
+  for (const key of ['tracePropagationTargets', 'ignoreTransactions'] as const) {
+    const v = o[key];
+    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string' && !(x instanceof RegExp)))) {
+      problems.push(`option ${key} must be an array of strings and RegExps`);
+    }
+  }
   if (o.integrations !== undefined && !Array.isArray(o.integrations) && typeof o.integrations !== 'function') {
     problems.push('option integrations must be an array of integrations or a function');
   }
@@ -122,6 +129,10 @@ export function resolveOptions(input: unknown, defaults: OptionDefaults = {}): R
   if (o.unhandledRejections !== undefined && !['warn', 'strict', 'none'].includes(o.unhandledRejections as string)) {
     problems.push("option unhandledRejections must be 'warn', 'strict' or 'none'");
   }
+  if (o.tracesSampleRate !== undefined) options.tracesSampleRate = num('tracesSampleRate', 0, 0, 1);
+  options.enableLogs = bool('enableLogs', false);
+  // Release health needs a release to be about (SPEC-python.md: sessions are per release).
+  options.autoSessionTracking = bool('autoSessionTracking', options.release !== undefined);
   if (o.denyList !== undefined) options.denyList = stringList('denyList');
   if (o.extraDenyList !== undefined) options.extraDenyList = stringList('extraDenyList');
   return { options, problems, warnings };

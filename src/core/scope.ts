@@ -38,6 +38,11 @@ export class Scope {
   /** @internal */ _lastEventId: string | undefined;
   /** @internal */ _client: ClientLike | undefined;
   /** @internal */ _propagationContext: { traceId: string; spanId: string; parentSpanId?: string } | undefined;
+  /**
+   * @internal The active span (src/core/tracing owns its type). Kept on the current scope, so
+   * `withScope` forks inherit it and a span's callback sees it as active.
+   */
+  _span: unknown;
 
   /** A copy whose changes do not leak back (a fork). The user object is copied too. */
   clone(): Scope {
@@ -56,6 +61,7 @@ export class Scope {
     s._lastEventId = this._lastEventId;
     s._client = this._client;
     s._propagationContext = this._propagationContext;
+    s._span = this._span;
     return s;
   }
 
@@ -249,6 +255,7 @@ export class Scope {
     this._attachments = [];
     this._lastEventId = undefined;
     this._propagationContext = undefined;
+    this._span = undefined;
     return this;
   }
 

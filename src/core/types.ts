@@ -230,6 +230,28 @@ export interface ClientLike {
   recordDroppedEvent(reason: DiscardReason, category: DataCategory, quantity?: number): void;
   captureEvent(event: Event, hint?: EventHint, chain?: ReadonlyArray<import('./scope.js').Scope>): string | undefined;
   flush(timeout?: number): Promise<boolean>;
+  /**
+   * Hands a ready envelope (transaction, logs, check-in, sessions) to the transport, after the
+   * rate limit of `category`. Returns false when it was dropped; the drop is then counted.
+   */
+  sendEnvelope(envelope: import('./envelope.js').Envelope, category: DataCategory, quantity?: number): boolean;
+  /** Subscribes to a client hook; returns the unsubscribe function. */
+  on<K extends keyof ClientHooks>(hook: K, callback: ClientHooks[K]): () => void;
+  emit<K extends keyof ClientHooks>(hook: K, ...args: Parameters<ClientHooks[K]>): void;
+}
+
+/**
+ * Moments features hook into without knowing each other: buffers (logs, session aggregates)
+ * drain on `flush`; tracing and sessions follow each incoming request from `requestStart`
+ * (called inside the request's isolation scope) to its response's end.
+ */
+export interface ClientHooks {
+  /** Before the transport flushes (flush, close, process exit): put buffered items on the queue. */
+  flush: () => void;
+  /** An incoming HTTP request, inside its fresh isolation scope, before any handler runs. */
+  requestStart: (request: unknown, response: unknown) => void;
+  /** An event was queued for sending (after every processor and beforeSend). */
+  eventQueued: (event: Event, hint: EventHint) => void;
 }
 
 export interface TransportRequest {
@@ -324,6 +346,23 @@ export interface Options {
   cacheDir?: string;
   /** What an unhandled rejection does after it is reported (default: Node's own mode). */
   unhandledRejections?: 'warn' | 'strict' | 'none';
+  // ---- tracing (src/core/tracing) ----
+  /** Share of root spans sampled, 0..1; tracing is off when neither this nor tracesSampler is set. */
+  tracesSampleRate?: number;
+  /** Decides per root span; its result overrides tracesSampleRate. */
+  tracesSampler?: (context: Record<string, unknown>) => number | boolean;
+  /** URLs (substring or RegExp) that outgoing requests carry trace headers to (default: all). */
+  tracePropagationTargets?: Array<string | RegExp>;
+  beforeSendTransaction?: (event: Event, hint: EventHint) => Event | null | undefined;
+  beforeSendSpan?: (span: Record<string, unknown>) => Record<string, unknown> | null | undefined;
+  /** Transaction names (substring or RegExp) that are never sent. */
+  ignoreTransactions?: Array<string | RegExp>;
+  // ---- structured logs (src/core/logs) ----
+  enableLogs?: boolean;
+  beforeSendLog?: (log: Record<string, unknown>) => Record<string, unknown> | null | undefined;
+  // ---- release health (src/core/sessions) ----
+  /** Request-mode session aggregates (default: on when `release` is set). */
+  autoSessionTracking?: boolean;
   [key: string]: unknown;
 }
 

@@ -11,7 +11,7 @@
 // run without them.
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Integration } from '../core/types.js';
+import type { ClientLike, Integration } from '../core/types.js';
 import { withIsolationScope } from '../core/api.js';
 import { getAsyncContextStrategy, getCurrentScopes, type ScopePair } from '../core/async-context.js';
 import { debugLog } from '../core/debug-log.js';
@@ -27,6 +27,8 @@ interface ServerLike {
 }
 
 let owner: object | undefined;
+/** The client of the integration in charge; tracing and sessions hear of each request through it. */
+let client: ClientLike | undefined;
 /** The wrappers stay on servers after teardown; this switch turns them into pass-throughs. */
 let active = false;
 
@@ -50,6 +52,7 @@ function wrapServer(server: ServerLike): void {
         const scopes = getCurrentScopes();
         bindEmitter(req, scopes);
         bindEmitter(res, scopes);
+        client?.emit('requestStart', req, res);
       } catch (err) {
         debugLog.error('could not prepare the request scope', err);
       }
@@ -75,8 +78,9 @@ function bindEmitter(emitter: { emit: Emit } | undefined, scopes: ScopePair): vo
 export function httpServerIntegration(): Integration {
   const self: Integration = {
     name: 'HttpServer',
-    setup() {
+    setup(c) {
       owner = self;
+      client = c;
       if (active) return;
       active = true;
       diagnosticsChannel.subscribe(CHANNEL, onRequestStart);
@@ -86,6 +90,7 @@ export function httpServerIntegration(): Integration {
       if (owner !== self) return;
       active = false;
       owner = undefined;
+      client = undefined;
       diagnosticsChannel.unsubscribe(CHANNEL, onRequestStart);
     },
   };
