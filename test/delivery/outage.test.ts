@@ -170,7 +170,7 @@ test('a damaged file and a stray temp file in the store are swept, the rest is s
   await durableTransport().persisted();
   await faultline.close(0);
   const folder = path.dirname(storedFiles(cacheDir)[0]!);
-  fs.writeFileSync(path.join(folder, `${String(Date.now()).padStart(13, '0')}-1-1-beef.envelope`), '{"event_id":');
+  fs.writeFileSync(path.join(folder, `${String(Date.now()).padStart(13, "0")}-9999999-1-beef.envelope`), '{"event_id":');
   fs.writeFileSync(path.join(folder, '.half-written.1.tmp'), '{"event_id"');
   const old = new Date(Date.now() - 3_600_000);
   fs.utimesSync(path.join(folder, '.half-written.1.tmp'), old, old);

@@ -46,11 +46,22 @@ export async function startSwitchProxy(targetPort: number): Promise<SwitchProxy>
         client.pipe(upstream);
         upstream.pipe(client);
       }));
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(port, '127.0.0.1', () => resolve());
-      });
-      port = (server.address() as AddressInfo).port;
+      // The port comes from below Linux's ephemeral range (32768+), never from `listen(0)`: while
+      // the proxy is down, an ephemeral port it held could be handed to another process's server,
+      // and the "outage" would quietly be answered by someone else.
+      for (let attempt = 0; ; attempt++) {
+        const tryPort = port || 20_000 + Math.floor(Math.random() * 12_000);
+        try {
+          await new Promise<void>((resolve, reject) => {
+            listening.once('error', reject);
+            listening.listen(tryPort, '127.0.0.1', () => resolve());
+          });
+          break;
+        } catch (err) {
+          if (port || attempt > 50 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        }
+      }
+      port = (listening.address() as AddressInfo).port;
       state.port = port;
     },
     close: () => state.down(),

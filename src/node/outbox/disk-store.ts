@@ -71,6 +71,8 @@ export class DiskStore {
    * same envelope did reach its rename, this one replaces it with identical bytes.
    */
   writeSync(name: string, bytes: Uint8Array): void {
+    // At exit the asynchronous open() may not have run yet.
+    fs.mkdirSync(this.directory, { recursive: true });
     const tmp = path.join(this.directory, `.${name}.${process.pid}.sync${TMP_SUFFIX}`);
     const fd = fs.openSync(tmp, 'w');
     try {
@@ -80,6 +82,20 @@ export class DiskStore {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, path.join(this.directory, name));
+  }
+
+  /**
+   * Takes an envelope over by renaming it (ownership.ts). False when it is gone: another process
+   * adopted or delivered it first.
+   */
+  async claim(name: string, newName: string): Promise<boolean> {
+    try {
+      await fsp.rename(path.join(this.directory, name), path.join(this.directory, newName));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
   }
 
   read(name: string): Promise<Uint8Array> {

@@ -19,6 +19,7 @@ import type { DataCategory, DiscardReason } from '../../core/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { createdAtOf, newEnvelopeName, type DiskStore } from './disk-store.js';
 import { describeEnvelope, type OutboxEntry } from './entry.js';
+import { handOver, hold, mayAdopt, registerLive, release, unregisterLive, type Adopter } from './ownership.js';
 
 export interface OutboxConfig {
   /** Where envelopes live; undefined means memory only from the start. */
@@ -57,7 +58,7 @@ interface IntakeJob {
   bytes?: Uint8Array;
 }
 
-export class Outbox {
+export class Outbox implements Adopter {
   private mode: 'disk' | 'memory';
   private readonly intake: IntakeJob[] = [];
   /** Oldest first (names sort by creation time). */
@@ -87,7 +88,30 @@ export class Outbox {
   constructor(private readonly config: OutboxConfig) {
     this.mode = config.store ? 'disk' : 'memory';
     this.backoff = new Backoff(config.backoff);
+    if (config.store) registerLive(config.store.directory, this);
     this.ready = this.load();
+  }
+
+  /** Takes over a file a closed outbox of this process still had (ownership.ts); the name stays held. */
+  adopt(name: string): void {
+    void this.adoptFile(name);
+  }
+
+  private async adoptFile(name: string): Promise<void> {
+    const store = this.config.store;
+    try {
+      if (!store || this.closed || this.byName.has(name)) return;
+      const bytes = await store.read(name);
+      const entry = describeEnvelope(name, createdAtOf(name), bytes.byteLength, parseEnvelope(bytes));
+      this.admit(entry, true);
+    } catch (err) {
+      // Gone (delivered meanwhile) or unreadable: the next start's loader deals with what is left.
+      release(name);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') debugLog.warn(`outbox: could not adopt ${name}`, err);
+    } finally {
+      this.pump();
+      this.checkIdle();
+    }
   }
 
   // ---- the capture path ---------------------------------------------------------------------------
@@ -163,6 +187,12 @@ export class Outbox {
     this.closed = true;
     if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
     this.persistSync();
+    // What is left on disk goes to the next outbox of this process, or to the next start. An
+    // envelope in flight follows once its request has ended (onResult).
+    if (this.config.store) {
+      unregisterLive(this.config.store.directory, this);
+      if (this.mode === 'disk') for (const entry of this.entries) if (!entry.sending) handOver(this.config.store.directory, entry.name);
+    }
     return flushed;
   }
 
@@ -223,15 +253,22 @@ export class Outbox {
         return;
       }
       const now = Date.now();
-      for (const name of await store.list(now)) {
-        if (this.isKnown(name)) continue;
+      for (const found of await store.list(now)) {
+        if (this.isKnown(found) || !mayAdopt(found)) continue;
+        // Adopt it under a name of our own, so that no other process sends it too.
+        const name = newEnvelopeName(createdAtOf(found));
+        hold(name);
         let bytes: Uint8Array;
         try {
+          if (!(await store.claim(found, name))) {
+            release(name);
+            continue; // another process adopted or delivered it first
+          }
           bytes = await store.read(name);
         } catch {
-          continue; // deleted meanwhile (delivered by another process sharing the folder)
+          release(name);
+          continue;
         }
-        if (this.isKnown(name)) continue;
         let envelope: Envelope;
         try {
           envelope = parseEnvelope(bytes);
@@ -240,12 +277,14 @@ export class Outbox {
           this.corrupt++;
           debugLog.warn(`outbox: removed unreadable file ${name}`, err);
           await store.remove(name).catch(() => {});
+          release(name);
           continue;
         }
         const entry = describeEnvelope(name, createdAtOf(name), bytes.byteLength, envelope);
         if (now - entry.createdAt > this.config.maxAgeMs) {
           this.record('cache_overflow', entry.outcomes);
           await store.remove(name).catch(() => {});
+          release(name);
           continue;
         }
         this.admit(entry, false);
@@ -289,12 +328,18 @@ export class Outbox {
     if (this.writerRunning) return;
     this.writerRunning = true;
     try {
+      // The folder is created by load(); a write before that would fail and wrongly send the
+      // outbox to memory-only mode for good.
+      await this.ready;
       while (this.intake.length > 0) {
         const job = this.intake[0]!;
         let entry: OutboxEntry;
         try {
           job.bytes ??= serializeEnvelope(job.envelope);
-          job.name ??= newEnvelopeName();
+          if (job.name === undefined) {
+            job.name = newEnvelopeName();
+            hold(job.name);
+          }
           entry = describeEnvelope(job.name, createdAtOf(job.name), job.bytes.byteLength, job.envelope);
         } catch (err) {
           // E.g. a payload JSON cannot represent; it would fail the same way every time.
@@ -357,6 +402,7 @@ export class Outbox {
     if (index !== -1) this.entries.splice(index, 1);
     this.byName.delete(entry.name);
     this.totalBytes -= entry.size;
+    // Still held: deleteFile (or giveUp) releases the name once the file is gone.
   }
 
   // ---- sending ---------------------------------------------------------------------------------------
@@ -466,11 +512,13 @@ export class Outbox {
         debugLog.warn(`outbox: envelope kept for retry (${result})`);
         this.backoff.fail();
         if (report) this.config.clientReports.merge(report);
+        this.letGoIfClosed(entry);
         return;
       }
       this.backoff.succeed();
       if (result === 'rate_limited') {
         if (report) this.config.clientReports.merge(report);
+        this.letGoIfClosed(entry);
         return; // kept; held until the limit the 429 set has passed
       }
       if (result === 'rejected') this.record('send_error', entry.outcomes);
@@ -484,6 +532,14 @@ export class Outbox {
     }
   }
 
+  /** A request that ended after close: the envelope stays on disk for whoever sends next. */
+  private letGoIfClosed(entry: OutboxEntry): void {
+    const store = this.config.store;
+    if (!this.closed || !store || entry.bytes) return;
+    this.forget(entry);
+    handOver(store.directory, entry.name);
+  }
+
   private giveUp(entry: OutboxEntry, err: unknown): void {
     entry.sending = false;
     this.inFlight--;
@@ -493,6 +549,8 @@ export class Outbox {
       debugLog.warn(`outbox: dropped unreadable envelope ${entry.name}`, err);
       this.record('internal_sdk_error', entry.outcomes);
       this.deleteFile(entry);
+    } else {
+      release(entry.name);
     }
     this.pump();
     this.checkIdle();
@@ -500,13 +558,17 @@ export class Outbox {
 
   private deleteFile(entry: OutboxEntry): void {
     const store = this.config.store;
-    if (entry.bytes || !store) return;
+    if (entry.bytes || !store) {
+      release(entry.name);
+      return;
+    }
     this.removing.add(entry.name);
     void store
       .remove(entry.name)
       .catch((err) => debugLog.warn('outbox: could not delete an envelope file', err))
       .finally(() => {
         this.removing.delete(entry.name);
+        release(entry.name);
         this.checkIdle();
       });
   }
