@@ -123,8 +123,13 @@ export function itemCategory(type: string): DataCategory {
   return Object.prototype.hasOwnProperty.call(CATEGORY_BY_TYPE, type) ? CATEGORY_BY_TYPE[type]! : 'default';
 }
 
-/** How much one item counts in its category: attachments count bytes (at least 1), the rest 1. */
+/**
+ * How much one item counts in its category: attachments count bytes (at least 1), containers
+ * (logs, span v2) their `item_count`, the rest 1.
+ */
 export function itemQuantity(item: EnvelopeItem): number {
+  const count = item.header['item_count'];
+  if (typeof count === 'number' && Number.isInteger(count) && count > 0) return count;
   if (item.header.type !== 'attachment') return 1;
   return Math.max(1, payloadByteLength(item.payload));
 }

@@ -1,8 +1,28 @@
 import { format, formatWithOptions } from 'node:util';
 import type { Integration, SeverityLevel } from '../core/types.js';
 import { addBreadcrumb, getClient } from '../core/api.js';
+import { captureLog, logsEnabled } from '../core/logs/capture.js';
+import type { LogLevel } from '../core/logs/types.js';
 
-type ConsoleMethod = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'trace';
+export type ConsoleMethod = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'trace';
+
+export interface ConsoleIntegrationOptions {
+  /** With `enableLogs: true`, send console calls as structured logs too. Default true. */
+  logs?: boolean;
+  /** The console methods sent as logs. Default: all of them. */
+  levels?: ConsoleMethod[];
+}
+
+const LOG_LEVELS: Record<ConsoleMethod, LogLevel> = {
+  log: 'info',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  debug: 'debug',
+  trace: 'trace',
+};
+/** printf-style placeholders util.format replaces. */
+const SUBSTITUTION = /%[sdifjoOc]/;
 
 const LEVELS: Record<ConsoleMethod, SeverityLevel> = {
   log: 'info',
@@ -19,6 +39,8 @@ interface Patch {
 }
 
 let installed: { owner: object; patches: Map<ConsoleMethod, Patch> } | undefined;
+/** Which methods the integration in charge sends as logs (none unless it asked). */
+let logMethods: ReadonlySet<ConsoleMethod> = new Set();
 // Set while a breadcrumb is recorded or a patched method runs: a beforeBreadcrumb that logs must
 // not recurse, and console.trace, which prints through console.error, must give one crumb, not two.
 let recording = false;
@@ -27,8 +49,10 @@ function record(method: ConsoleMethod, args: unknown[]): void {
   if (!getClient()) return;
   recording = true;
   try {
+    const message = format(...args);
+    if (logMethods.has(method) && logsEnabled()) forwardAsLog(method, message, args);
     addBreadcrumb(
-      { category: 'console', level: LEVELS[method], message: format(...args), data: { logger: 'console' } },
+      { category: 'console', level: LEVELS[method], message, data: { logger: 'console' } },
       { input: args, level: method },
     );
   } catch {
@@ -36,6 +60,21 @@ function record(method: ConsoleMethod, args: unknown[]): void {
   } finally {
     recording = false;
   }
+}
+
+/**
+ * The console call as a log record: the formatted line as body; when there are arguments after
+ * a string, that string is the template and the arguments its parameters (so lines of one shape
+ * group together).
+ */
+function forwardAsLog(method: ConsoleMethod, message: string, args: unknown[]): void {
+  const attributes: Record<string, unknown> = {};
+  const [first, ...rest] = args;
+  if (typeof first === 'string' && rest.length > 0) {
+    attributes['sentry.message.template'] = SUBSTITUTION.test(first) ? first : `${first}${' %s'.repeat(rest.length)}`;
+    rest.forEach((value, i) => (attributes[`sentry.message.parameter.${i}`] = value));
+  }
+  captureLog(LOG_LEVELS[method], message, attributes, 'auto.log.console');
 }
 
 /**
@@ -59,12 +98,24 @@ function traceLikeNode(this: unknown, wrapper: Function, args: unknown[]): void 
  * are passed to `beforeBreadcrumb` in the hint (`hint.input`) but not kept in the breadcrumb: a
  * buffer of 100 crumbs must not keep the app's objects alive. The SDK's own diagnostics go to
  * stderr directly and never pass through here.
+ *
+ * With `enableLogs: true` the calls are also sent as structured logs (`logs: false` turns that
+ * off, `levels: ['warn', 'error']` limits it to some methods).
  */
-export function consoleIntegration(): Integration {
+export function consoleIntegration(options: ConsoleIntegrationOptions = {}): Integration {
   const self = {};
+  const { logs, levels } = options ?? {};
+  const methods = new Set<ConsoleMethod>(
+    logs === false
+      ? []
+      : Array.isArray(levels)
+        ? levels.filter((m) => typeof m === 'string' && Object.prototype.hasOwnProperty.call(LEVELS, m))
+        : (Object.keys(LEVELS) as ConsoleMethod[]),
+  );
   return {
     name: 'Console',
     setup() {
+      logMethods = methods;
       if (installed) {
         installed.owner = self;
         return;
@@ -99,6 +150,7 @@ export function consoleIntegration(): Integration {
         if (target[method] === patch.wrapper) target[method] = patch.original;
       }
       installed = undefined;
+      logMethods = new Set();
     },
   };
 }

@@ -1,4 +1,5 @@
-// pino records become breadcrumbs and, at or above `level`, events. pino (≥ 9.x) publishes every
+// pino records become breadcrumbs and, at or above `level`, events; with `enableLogs: true` they
+// are also sent as structured logs (option `logs: false` turns that off). pino (≥ 9.x) publishes every
 // record it serializes on the `tracing:pino_asJson` channel, synchronously in the logging call,
 // so every pino logger in the process is covered without touching it, and the record lands in
 // the caller's isolation scope. pino is never imported.
@@ -6,12 +7,18 @@ import * as diagnosticsChannel from 'node:diagnostics_channel';
 import type { Integration, SeverityLevel } from '../core/types.js';
 import { debugLog } from '../core/debug-log.js';
 import { recordLog, severityOfLevelName, type LogRecordOptions } from '../node/log-record.js';
+import { captureLog, logsEnabled } from '../core/logs/capture.js';
+import { errorAttributes, logLevelOfName } from '../core/logs/levels.js';
 
 export interface PinoIntegrationOptions {
   /** pino level name at or above which records become events. Default `error`. */
   level?: string;
   /** Record breadcrumbs for the other records. Default true. */
   breadcrumbs?: boolean;
+  /** With `enableLogs: true`, send the records as structured logs too. Default true. */
+  logs?: boolean;
+  /** pino level names sent as logs. Default: all. */
+  logLevels?: string[];
 }
 
 const CHANNEL = 'tracing:pino_asJson:start';
@@ -61,6 +68,8 @@ export function pinoIntegration(options: PinoIntegrationOptions = {}): Integrati
     breadcrumbs: options.breadcrumbs !== false,
     mechanismType: 'auto.log.pino',
   };
+  const sendLogs = options.logs !== false;
+  const logLevels = Array.isArray(options.logLevels) ? new Set(options.logLevels.map((l) => String(l).toLowerCase())) : undefined;
   let busy = false;
 
   const onRecord = (message: unknown): void => {
@@ -74,11 +83,17 @@ export function pinoIntegration(options: PinoIntegrationOptions = {}): Integrati
       const level: SeverityLevel = severityOfLevelName(label, 'info');
       const bindings = bindingsOf(instance);
       const { error, fields } = splitError(obj);
+      const text = typeof msg === 'string' ? msg : msg === undefined || msg === null ? '' : String(msg);
+      if (sendLogs && (!logLevels || logLevels.has(String(label).toLowerCase())) && logsEnabled()) {
+        const attributes: Record<string, unknown> = { ...bindings.fields, ...fields, ...errorAttributes(error) };
+        if (bindings.logger !== 'pino') attributes['logger.name'] = bindings.logger;
+        captureLog(logLevelOfName(label), text, attributes, 'auto.log.pino');
+      }
       recordLog(
         {
           level,
           logger: bindings.logger,
-          message: typeof msg === 'string' ? msg : msg === undefined || msg === null ? '' : String(msg),
+          message: text,
           fields: { ...bindings.fields, ...fields },
           error,
           raw: obj,

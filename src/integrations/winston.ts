@@ -1,4 +1,5 @@
-// winston records become breadcrumbs and, at or above `level`, events. winston has no channel,
+// winston records become breadcrumbs and, at or above `level`, events; with `enableLogs: true`
+// they are also sent as structured logs (option `logs: false` turns that off). winston has no channel,
 // so this is a transport; to avoid importing winston, the user passes the transport base class
 // (`winston.Transport` or the `winston-transport` package) and gets a class to add to a logger:
 //
@@ -7,6 +8,8 @@
 import type { SeverityLevel } from '../core/types.js';
 import { debugLog } from '../core/debug-log.js';
 import { recordLog, severityOfLevelName, type LogRecordOptions } from '../node/log-record.js';
+import { captureLog, logsEnabled } from '../core/logs/capture.js';
+import { errorAttributes, logLevelOfName } from '../core/logs/levels.js';
 
 export interface WinstonTransportOptions {
   /** winston level name at or above which records become events. Default `error`. */
@@ -15,6 +18,10 @@ export interface WinstonTransportOptions {
   breadcrumbs?: boolean;
   /** Breadcrumb category and `event.logger`. Default `winston`. */
   logger?: string;
+  /** With `enableLogs: true`, send the records as structured logs too. Default true. */
+  logs?: boolean;
+  /** winston level names sent as logs. Default: all. */
+  logLevels?: string[];
 }
 
 /** The constructor shape of winston-transport's `TransportStream`. */
@@ -59,6 +66,8 @@ export function createWinstonTransport<B extends TransportBaseClass>(TransportBa
     mechanismType: 'auto.log.winston',
   };
   const loggerName = options.logger ?? 'winston';
+  const sendLogs = options.logs !== false;
+  const logLevels = Array.isArray(options.logLevels) ? new Set(options.logLevels.map((l) => String(l).toLowerCase())) : undefined;
   let busy = false;
 
   return class FaultlineTransport extends TransportBase {
@@ -69,10 +78,15 @@ export function createWinstonTransport<B extends TransportBaseClass>(TransportBa
           // LEVEL holds the level before any colorize format touched `level`.
           const level: SeverityLevel = severityOfLevelName(info[LEVEL] ?? info['level'], 'info');
           const message = typeof info['message'] === 'string' ? info['message'] : String(info['message'] ?? '');
-          recordLog(
-            { level, logger: loggerName, message, fields: fieldsOf(info), error: errorOf(info, message), raw: info },
-            recordOptions,
-          );
+          const fields = fieldsOf(info);
+          const error = errorOf(info, message);
+          const name = String(info[LEVEL] ?? info['level']).toLowerCase();
+          if (sendLogs && (!logLevels || logLevels.has(name)) && logsEnabled()) {
+            const attributes: Record<string, unknown> = { ...fields, ...errorAttributes(error) };
+            if (loggerName !== 'winston') attributes['logger.name'] = loggerName;
+            captureLog(logLevelOfName(name), message, attributes, 'auto.log.winston');
+          }
+          recordLog({ level, logger: loggerName, message, fields, error, raw: info }, recordOptions);
         } catch (err) {
           debugLog.error('winston transport failed on a record', err);
         } finally {

@@ -10,7 +10,9 @@
 //   raise the signal again, and the process dies exactly as it would have.
 // - `process.exit()` and uncaught exceptions end the process synchronously: nothing async can
 //   run. The durable transport covers them from its own 'exit' hook, which saves to disk what
-//   was not written yet; it is sent on the next start.
+//   was not written yet; it is sent on the next start. Before that hook runs, ours asks the
+//   features that buffer (logs, session aggregates) to hand their items to the transport, or the
+//   transport's hook would save without them.
 
 import { debugLog } from '../core/debug-log.js';
 import type { ClientLike, Integration } from '../core/types.js';
@@ -47,6 +49,14 @@ export function processExitIntegration(options: ProcessExitOptions = {}): Integr
         (err: unknown) => debugLog.error('flush at exit failed', err),
       )
       .finally(() => clearTimeout(hold));
+  };
+
+  const onExit = (): void => {
+    try {
+      client?.emit?.('flush');
+    } catch (err) {
+      debugLog.error('exit handler failed', err);
+    }
   };
 
   const onBeforeExit = (): void => {
@@ -94,6 +104,8 @@ export function processExitIntegration(options: ProcessExitOptions = {}): Integr
     setup(c) {
       client = c;
       process.on('beforeExit', onBeforeExit);
+      // Prepended: it must run before the durable transport's own 'exit' hook (added at init).
+      process.prependListener('exit', onExit);
       for (const signal of signals) {
         const listener = (): void => onSignal(signal);
         signalListeners.set(signal, listener);
@@ -105,6 +117,7 @@ export function processExitIntegration(options: ProcessExitOptions = {}): Integr
     },
     teardown() {
       process.off('beforeExit', onBeforeExit);
+      process.off('exit', onExit);
       removeSignalListeners();
       client = undefined;
     },
