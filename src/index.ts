@@ -56,6 +56,24 @@ export { pinoIntegration } from './integrations/pino.js';
 export type { PinoIntegrationOptions } from './integrations/pino.js';
 export { createWinstonTransport } from './integrations/winston.js';
 export type { WinstonTransportOptions } from './integrations/winston.js';
+export {
+  continueTrace, getActiveSpan, getTraceData, setMeasurement, startInactiveSpan, startNewTrace,
+  startSpan, startSpanManual, withActiveSpan, Span,
+} from './core/tracing/index.js';
+export type {
+  StartSpanOptions, SpanAttributes, SpanAttributeValue, SpanContextData, TransactionSource, SamplingContext,
+} from './core/tracing/index.js';
+export { httpServerTracingIntegration } from './integrations/tracing-http-server.js';
+export type { HttpServerTracingOptions } from './integrations/tracing-http-server.js';
+export { httpClientTracingIntegration } from './integrations/tracing-http-client.js';
+export { logger } from './core/logs/index.js';
+export type { Log, LogAttributes, LogLevel, Logger, ParameterizedString } from './core/logs/index.js';
+export { captureCheckIn, withMonitor } from './core/check-ins/index.js';
+export type { CheckIn, CheckInStatus, IntervalUnit, MonitorConfig, MonitorSchedule } from './core/check-ins/index.js';
+export { sessionsIntegration } from './integrations/sessions.js';
+export type { IncomingRequestLike, SessionsIntegrationOptions } from './integrations/sessions.js';
+export { cron, instrumentCron, instrumentNodeCron } from './node/cron/index.js';
+export type { ConsoleIntegrationOptions, ConsoleMethod } from './integrations/console.js';
 export { SDK_NAME, SDK_VERSION } from './core/version.js';
 export type {
   Attachment,

@@ -425,9 +425,19 @@ function messageOf(event: Event): string | undefined {
   return event.logentry?.formatted ?? event.logentry?.message ?? (typeof event.message === 'string' ? event.message : undefined);
 }
 
-/** Joins errors to a trace: the most specific scope's propagation context (lazily created). */
+/**
+ * Joins errors to a trace: the active span (the most specific scope's `_span`, whose
+ * `_eventTraceContext` also brings the dynamic sampling context for the envelope header), else
+ * the most specific scope's propagation context (lazily created).
+ */
 function addTraceContext(event: Event, chain: ScopeChain): void {
   if (event.contexts?.['trace']) return;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const span = chain[i]!._span as { _eventTraceContext?: () => Record<string, unknown> } | undefined;
+    if (typeof span?._eventTraceContext !== 'function') continue;
+    event.contexts = { ...event.contexts, trace: span._eventTraceContext() };
+    return;
+  }
   let ctx;
   for (let i = chain.length - 1; i >= 0 && !ctx; i--) ctx = chain[i]!._propagationContext;
   if (!ctx) {

@@ -14,13 +14,21 @@ export interface ExpressAppLike {
 type ExpressRequest = IncomingMessage & { route?: { path?: unknown }; baseUrl?: unknown; body?: unknown };
 type ExpressErrorMiddleware = (error: unknown, req: ExpressRequest, res: unknown, next: (error?: unknown) => void) => void;
 
-/** Express keeps the matched route on `req.route` (relative to the router at `req.baseUrl`). */
-function expressDetails(req: IncomingMessage): RequestDetails | undefined {
+/**
+ * Express keeps the matched route on `req.route` (relative to the router at `req.baseUrl`); it is
+ * still there when the response ends, which is when tracing names the transaction with it.
+ */
+export function expressRouteOf(req: IncomingMessage): string | undefined {
   const r = req as ExpressRequest;
   const path = r.route?.path;
   if (typeof path !== 'string') return undefined;
   const base = typeof r.baseUrl === 'string' ? r.baseUrl : '';
-  return { route: base + path };
+  return base + path;
+}
+
+function expressDetails(req: IncomingMessage): RequestDetails | undefined {
+  const route = expressRouteOf(req);
+  return route === undefined ? undefined : { route };
 }
 
 /**

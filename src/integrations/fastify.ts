@@ -7,6 +7,7 @@ import { debugLog } from '../core/debug-log.js';
 import { captureAutoException } from '../node/capture-auto.js';
 import { isServerError } from '../node/http-error-status.js';
 import { annotateRequest, requestDataProcessor } from '../node/request-data.js';
+import { setRequestRoute } from '../node/tracing/route-name.js';
 
 interface FastifyRequestLike {
   raw: IncomingMessage;
@@ -28,6 +29,8 @@ function onRequest(request: FastifyRequestLike, _reply: unknown, done: HookDone)
   try {
     // Read lazily: the body is parsed after this hook, and only a captured event needs it.
     annotateRequest(request.raw, () => ({ route: request.routeOptions?.url, body: request.body }));
+    // The route is known from here on; the transaction of this request is named by it.
+    setRequestRoute(request.raw, request.routeOptions?.url);
   } catch (err) {
     debugLog.error('the Fastify onRequest hook failed', err);
   }

@@ -5,6 +5,7 @@ import { debugLog } from '../core/debug-log.js';
 import { captureAutoException } from '../node/capture-auto.js';
 import { isServerError } from '../node/http-error-status.js';
 import { annotateRequest, requestDataProcessor } from '../node/request-data.js';
+import { setRequestRoute } from '../node/tracing/route-name.js';
 
 export interface KoaContextLike {
   req: IncomingMessage;
@@ -21,6 +22,15 @@ function routeOf(ctx: KoaContextLike): string | undefined {
   return typeof route === 'string' ? route : undefined;
 }
 
+/** The router matched a route only once `next()` ran: that names the request's transaction. */
+function nameTransaction(ctx: KoaContextLike): void {
+  try {
+    setRequestRoute(ctx.req, routeOf(ctx));
+  } catch (err) {
+    debugLog.error('the Koa middleware could not read the route', err);
+  }
+}
+
 /** `app.use(koaErrorHandler())` first, so it sees every error below it. */
 export function koaErrorHandler(): KoaMiddleware {
   return async function faultlineKoaErrorHandler(ctx, next) {
@@ -31,7 +41,9 @@ export function koaErrorHandler(): KoaMiddleware {
     }
     try {
       await next();
+      nameTransaction(ctx);
     } catch (error) {
+      nameTransaction(ctx);
       if (isServerError(error)) {
         captureAutoException(error, { type: 'auto.middleware.koa', handled: false }, (scope) => {
           scope.addEventProcessor(requestDataProcessor(ctx.req));

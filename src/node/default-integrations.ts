@@ -11,6 +11,9 @@ import { childProcessIntegration } from '../integrations/child-process.js';
 import { httpServerIntegration } from '../integrations/http-server.js';
 import { httpBreadcrumbsIntegration } from '../integrations/http-breadcrumbs.js';
 import { pinoIntegration } from '../integrations/pino.js';
+import { httpServerTracingIntegration } from '../integrations/tracing-http-server.js';
+import { httpClientTracingIntegration } from '../integrations/tracing-http-client.js';
+import { sessionsIntegration } from '../integrations/sessions.js';
 import { processExitIntegration } from './process-exit.js';
 
 /**
@@ -29,7 +32,10 @@ export function getDefaultIntegrations(): Integration[] {
     consoleIntegration(),
     childProcessIntegration(),
     httpServerIntegration(),
+    sessionsIntegration(),
     httpBreadcrumbsIntegration(),
+    httpServerTracingIntegration(),
+    httpClientTracingIntegration(),
     pinoIntegration(),
     processExitIntegration(),
   ];
