@@ -19,16 +19,31 @@ interface Cached {
   app?: Context;
 }
 
+/** How long a memory reading is reused: a flood of events must not make one syscall pair each. */
+const MEMORY_SAMPLE_MS = 1000;
+
 /**
  * Adds `contexts.runtime`, `os`, `device`, `app`, `culture` and (when the environment reveals
  * one) `cloud_resource` to every event. What cannot change while the process runs is computed
- * once, at setup; per event only free memory and the app's resident memory are read (two cheap
- * calls). Context keys the event or the scopes already have win over ours, field by field for
+ * once, at setup (about 1 ms: the culture is read from the environment, not through Intl, see
+ * contexts/culture.ts). Free memory and the app's resident memory are read per event, at most
+ * once a second. Context keys the event or the scopes already have win over ours, field by field for
  * `device` and `app`, so a user's `setContext('app', { app_name })` keeps the memory numbers.
  */
 export function nodeContextIntegration(options: NodeContextOptions = {}): Integration {
   const on = (key: keyof NodeContextOptions) => options[key] !== false;
   let cached: Cached | undefined;
+  let device: Context | undefined;
+  let app: Context | undefined;
+  let sampledAt = -Infinity;
+
+  /** device and app with fresh memory numbers, re-read at most once per MEMORY_SAMPLE_MS. */
+  function memorySample(c: Cached, now: number): void {
+    if (now - sampledAt < MEMORY_SAMPLE_MS && now >= sampledAt) return;
+    sampledAt = now;
+    device = c.device ? withFreeMemory(c.device) : undefined;
+    app = c.app ? withAppMemory(c.app) : undefined;
+  }
 
   function compute(): Cached {
     const fixed: Contexts = { runtime: { name: 'node', version: process.version } };
@@ -55,11 +70,12 @@ export function nodeContextIntegration(options: NodeContextOptions = {}): Integr
     },
     processEvent(event: Event): Event {
       cached ??= compute();
+      memorySample(cached, Date.now());
       const own = event.contexts;
       // A new object: in captureEvent the contexts may still be the caller's, which we never mutate.
       const contexts: Contexts = { ...cached.fixed };
-      if (cached.device) contexts['device'] = withFreeMemory(cached.device);
-      if (cached.app) contexts['app'] = withAppMemory(cached.app);
+      if (device) contexts['device'] = device;
+      if (app) contexts['app'] = app;
       if (own) {
         for (const key of Object.keys(own)) {
           const theirs = own[key];

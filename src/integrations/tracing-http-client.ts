@@ -8,9 +8,14 @@
 // `http.client.request.start` only once the headers are on their way, so `request`/`get` of
 // node:http and node:https are wrapped instead (ESM named imports are updated with
 // syncBuiltinESMExports); the response and error channels end the spans.
+//
+// node:https is wrapped at once only when something loaded it already or tracing is on. Loading
+// it ourselves would cost every app about 7 ms and 4 MiB at start-up (it pulls in tls). Without
+// tracing, an app that loads https later has it wrapped on its first https request (seen on the
+// `http.client.request.start` channel): that one request goes without trace headers, the rest
+// carry them.
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import http from 'node:http';
-import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import type { ClientLike, Integration } from '../core/types.js';
 import { getClient } from '../core/api.js';
@@ -22,6 +27,7 @@ import { serializeBaggage } from '../core/tracing/propagation.js';
 import { isTracingEnabled } from '../core/tracing/sampling.js';
 import { spanStatusFromHttpCode } from '../core/tracing/http-status.js';
 import type { Span } from '../core/tracing/span.js';
+import { isBuiltinLoaded, loadHttps } from '../node/builtins.js';
 
 interface NodeClientRequest {
   method?: string;
@@ -199,22 +205,44 @@ function stop(): void {
   if (!propagating) return;
   propagating = false;
   diagnosticsChannel.unsubscribe('undici:request:create', onUndiciCreate);
+  diagnosticsChannel.unsubscribe('http.client.request.start', onFirstNodeRequest);
   if (recording) for (const [name, fn] of SPAN_CHANNELS) diagnosticsChannel.unsubscribe(name, fn);
   recording = false;
 }
 
-function start(client: ClientLike): void {
+type WrappableModule = Parameters<typeof wrapModule>[0];
+
+function wrapHttps(): void {
   try {
-    wrapModule(http as unknown as Parameters<typeof wrapModule>[0], 'http:');
-    wrapModule(https as unknown as Parameters<typeof wrapModule>[0], 'https:');
+    wrapModule(loadHttps() as unknown as WrappableModule, 'https:');
+    syncBuiltinESMExports();
+  } catch (err) {
+    debugLog.error('could not instrument node:https for trace headers', err);
+  }
+}
+
+/** The first https request of an app that loaded https after init: wrap the module now. */
+const onFirstNodeRequest = guarded('https detection', (m: unknown) => {
+  const req = (m as { request?: NodeClientRequest }).request;
+  if (req?.protocol !== 'https:' && !isBuiltinLoaded('https')) return;
+  diagnosticsChannel.unsubscribe('http.client.request.start', onFirstNodeRequest);
+  if (propagating) wrapHttps();
+});
+
+function start(client: ClientLike): void {
+  // Decided once: with tracing off no span is built and the span channels stay unsubscribed.
+  const tracing = isTracingEnabled(client.getOptions());
+  try {
+    wrapModule(http as unknown as WrappableModule, 'http:');
     syncBuiltinESMExports();
   } catch (err) {
     debugLog.error('could not instrument node:http for trace headers', err);
   }
+  if (tracing || isBuiltinLoaded('https')) wrapHttps();
+  else diagnosticsChannel.subscribe('http.client.request.start', onFirstNodeRequest);
   propagating = true;
   diagnosticsChannel.subscribe('undici:request:create', onUndiciCreate);
-  // Decided once: with tracing off no span is built and the span channels stay unsubscribed.
-  recording = isTracingEnabled(client.getOptions());
+  recording = tracing;
   if (recording) for (const [name, fn] of SPAN_CHANNELS) diagnosticsChannel.subscribe(name, fn);
 }
 

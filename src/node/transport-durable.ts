@@ -7,7 +7,7 @@
 // keeps the outbox, retries included, in memory only.
 
 import * as http from 'node:http';
-import * as https from 'node:https';
+import { loadHttps } from './builtins.js';
 import { authHeader, envelopeUrl } from '../core/dsn.js';
 import { debugLog } from '../core/debug-log.js';
 import { RateLimits } from '../core/rate-limits.js';
@@ -46,7 +46,7 @@ export function createDurableTransport(args: TransportFactoryArgs): DurableTrans
   const concurrency = positive(options.concurrency, DEFAULT_CONCURRENCY);
   const url = new URL(args.url || envelopeUrl(args.dsn));
   const client = sdkClient(args.options?._sdk);
-  const module = url.protocol === 'https:' ? https : http;
+  const module = url.protocol === 'https:' ? loadHttps() : http;
   const agent = new module.Agent({ keepAlive: true, maxSockets: concurrency });
   const makeRequest = httpRequester({
     url,

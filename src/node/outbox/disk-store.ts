@@ -55,14 +55,21 @@ export class DiskStore {
   /** Write to a temp name, then rename: the envelope appears whole or not at all. */
   async write(name: string, bytes: Uint8Array): Promise<void> {
     const tmp = path.join(this.directory, `.${name}.${process.pid}${TMP_SUFFIX}`);
-    const handle = await fsp.open(tmp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      if (this.fsync) await handle.sync();
-    } finally {
-      await handle.close();
+    if (this.fsync) {
+      const handle = await fsp.open(tmp, 'w');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } else {
+      // The callback API: no FileHandle object and no fstat per file, which the flood of a burst
+      // (thousands of files a second) notices.
+      await new Promise<void>((resolve, reject) => fs.writeFile(tmp, bytes, (err) => (err ? reject(err) : resolve())));
     }
-    await fsp.rename(tmp, path.join(this.directory, name));
+    const target = path.join(this.directory, name);
+    await new Promise<void>((resolve, reject) => fs.rename(tmp, target, (err) => (err ? reject(err) : resolve())));
   }
 
   /**
@@ -103,12 +110,10 @@ export class DiskStore {
   }
 
   /** Already gone counts as removed (another process, or a retry of the same delete). */
-  async remove(name: string): Promise<void> {
-    try {
-      await fsp.unlink(path.join(this.directory, name));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+  remove(name: string): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      fs.unlink(path.join(this.directory, name), (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve())),
+    );
   }
 
   removeSync(name: string): void {

@@ -15,6 +15,8 @@ export interface OutboxEntry {
   outcomes: ItemOutcome[];
   /** Set when the envelope lives only in memory (read-only disk, or a write that failed). */
   bytes?: Uint8Array;
+  /** A copy of the file's bytes kept in memory (bounded), so sending needs no read. */
+  cached?: Uint8Array;
   /** A request for it is in flight; it must not be evicted or sent twice. */
   sending: boolean;
 }

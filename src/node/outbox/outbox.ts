@@ -19,12 +19,18 @@ import type { DataCategory, DiscardReason } from '../../core/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { createdAtOf, newEnvelopeName, type DiskStore } from './disk-store.js';
 import { describeEnvelope, type OutboxEntry } from './entry.js';
+import { headerOf, restamp } from './restamp.js';
 import { handOver, hold, mayAdopt, registerLive, release, unregisterLive, type Adopter } from './ownership.js';
 
 export interface OutboxConfig {
   /** Where envelopes live; undefined means memory only from the start. */
   store: DiskStore | undefined;
-  /** Envelopes accepted but not yet written (the capture path's queue). */
+  /**
+   * Envelopes accepted but not yet written (the capture path's queue). When it is full, it is
+   * written to disk at once, on the caller's tick (spillSync), as long as the store has room: a
+   * burst of captures in a tight loop, during which the asynchronous writer cannot run, is
+   * absorbed by the disk instead of being dropped, and memory stays flat.
+   */
   bufferSize: number;
   concurrency: number;
   maxEntries: number;
@@ -58,9 +64,18 @@ interface IntakeJob {
   bytes?: Uint8Array;
 }
 
+/** The transport's MakeRequest may look at the envelope; stored ones are sent as bytes only. */
+const EMPTY_ENVELOPE: Envelope = { header: {}, items: [] };
+/** Files written at once by the writer. */
+const WRITE_BATCH = 16;
+
 export class Outbox implements Adopter {
   private mode: 'disk' | 'memory';
-  private readonly intake: IntakeJob[] = [];
+  private intake: IntakeJob[] = [];
+  /** Index of the oldest job in `intake` (a head index: shift() is O(n) on a 10,000-job burst). */
+  private intakeHead = 0;
+  /** Bytes of stored envelopes also kept in memory, so that sending them needs no read. */
+  private cachedBytes = 0;
   /** Oldest first (names sort by creation time). */
   private entries: OutboxEntry[] = [];
   private readonly byName = new Map<string, OutboxEntry>();
@@ -122,11 +137,12 @@ export class Outbox implements Adopter {
       if (this.closed) return false;
       const items = this.dropRateLimited(envelope.items);
       if (items.length === 0) return false;
-      if (this.intake.length >= this.config.bufferSize) {
+      const job: IntakeJob = { envelope: items === envelope.items ? envelope : { header: envelope.header, items } };
+      if (this.intakeLength() >= this.config.bufferSize && !this.spillSync()) {
         for (const item of items) this.record('queue_overflow', itemOutcomes(item));
         return false;
       }
-      this.intake.push({ envelope: items === envelope.items ? envelope : { header: envelope.header, items } });
+      this.intake.push(job);
       this.scheduleWrite();
       return true;
     } catch (err) {
@@ -197,6 +213,47 @@ export class Outbox implements Adopter {
   }
 
   /**
+   * The intake is full: write all of it now, synchronously, and admit it as stored. Only in disk
+   * mode, and while the store has room for it (a full store drops the
+   * newest capture as queue_overflow instead of evicting what it holds, so a tight loop of
+   * 100,000 captures costs at most `maxEntries` file writes). About 50 µs per envelope, paid by
+   * the captures of a burst only; a single capture never waits for the disk.
+   */
+  private spillSync(): boolean {
+    const store = this.config.store;
+    // Before load() has run (a burst right after init), the folder may not exist yet: writeSync
+    // creates it, and load() skips the names this outbox holds.
+    if (!store || this.mode !== 'disk') return false;
+    const waiting = this.intakeLength();
+    if (this.entries.length + waiting + 1 > this.config.maxEntries) return false;
+    while (this.intakeLength() > 0) {
+      const job = this.intake[this.intakeHead]!;
+      const entry = this.prepare(job);
+      if (entry && this.totalBytes + entry.size > this.config.maxBytes) {
+        this.writing.delete(job.name!);
+        break;
+      }
+      if (entry) {
+        try {
+          // A job the async writer is writing right now gets the same name and bytes: whichever
+          // rename lands last, the file is the same.
+          store.writeSync(job.name!, job.bytes!);
+        } catch (err) {
+          this.writing.delete(job.name!);
+          debugLog.warn('outbox: could not spill the queue to disk', err);
+          break;
+        }
+        this.writing.delete(job.name!);
+        this.cache(entry, job.bytes!);
+        this.admit(entry, false);
+      }
+      // Whatever is not spilled (the store filled up meanwhile) stays queued for the writer.
+      this.shiftIntake();
+    }
+    return this.intakeLength() < this.config.bufferSize;
+  }
+
+  /**
    * For the process 'exit' event, where no callback runs again: writes what is still in memory
    * and finishes deletes of delivered files, synchronously. Cheap: at most `bufferSize` files.
    */
@@ -205,7 +262,8 @@ export class Outbox implements Adopter {
     if (!store) return;
     for (const name of this.removing) store.removeSync(name);
     if (this.mode !== 'disk') return;
-    for (const job of this.intake) {
+    for (let i = this.intakeHead; i < this.intake.length; i++) {
+      const job = this.intake[i]!;
       try {
         job.bytes ??= serializeEnvelope(job.envelope);
         job.name ??= newEnvelopeName();
@@ -215,14 +273,14 @@ export class Outbox implements Adopter {
       }
     }
     // The writer will never resume: everything it held is on disk now.
-    this.intake.length = 0;
+    this.clearIntake();
   }
 
   /** Resolves once every envelope accepted so far has been written (or kept in memory). */
   async persisted(): Promise<void> {
     await this.ready;
     // Deletes too: once this resolves, the folder holds exactly the envelopes still to send.
-    while (this.intake.length > 0 || this.writerRunning || this.removing.size > 0) {
+    while (this.intakeLength() > 0 || this.writerRunning || this.removing.size > 0) {
       this.scheduleWrite();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -232,7 +290,7 @@ export class Outbox implements Adopter {
     return {
       mode: this.mode,
       directory: this.config.store?.directory,
-      intake: this.intake.length,
+      intake: this.intakeLength(),
       entries: this.entries.length,
       bytes: this.totalBytes,
       inFlight: this.inFlight,
@@ -314,7 +372,7 @@ export class Outbox implements Adopter {
   // ---- writing ---------------------------------------------------------------------------------------
 
   private scheduleWrite(): void {
-    if (this.writeScheduled || this.writerRunning || this.intake.length === 0) return;
+    if (this.writeScheduled || this.writerRunning || this.intakeLength() === 0) return;
     this.writeScheduled = true;
     // Not unref'd on purpose: writing a few files to local disk is part of taking the envelope,
     // and a script that captures and ends should leave it on disk. The network never holds exit.
@@ -331,43 +389,94 @@ export class Outbox implements Adopter {
       // The folder is created by load(); a write before that would fail and wrongly send the
       // outbox to memory-only mode for good.
       await this.ready;
-      while (this.intake.length > 0) {
-        const job = this.intake[0]!;
-        let entry: OutboxEntry;
-        try {
-          job.bytes ??= serializeEnvelope(job.envelope);
-          if (job.name === undefined) {
-            job.name = newEnvelopeName();
-            hold(job.name);
-          }
-          entry = describeEnvelope(job.name, createdAtOf(job.name), job.bytes.byteLength, job.envelope);
-        } catch (err) {
-          // E.g. a payload JSON cannot represent; it would fail the same way every time.
-          debugLog.error('could not serialize an envelope', err);
-          this.intake.shift();
-          for (const item of job.envelope.items) this.record('internal_sdk_error', itemOutcomes(item));
-          continue;
-        }
-        this.writing.add(job.name);
+      while (this.intakeLength() > 0) {
+        // Several files at once: each write is a few thread-pool round trips (write, rename), and
+        // one at a time a burst of 10,000 would take seconds to reach the disk.
+        const batch = this.intake.slice(this.intakeHead, this.intakeHead + WRITE_BATCH);
+        const entries = batch.map((job) => this.prepare(job));
         if (this.mode === 'disk') {
-          try {
-            await this.config.store!.write(job.name, job.bytes);
-          } catch (err) {
-            this.fallBackToMemory(err);
-          }
+          await Promise.all(
+            batch.map((job, i) =>
+              entries[i] ? this.config.store!.write(job.name!, job.bytes!).catch((err: unknown) => this.fallBackToMemory(err)) : undefined,
+            ),
+          );
         }
-        this.writing.delete(job.name);
-        // persistSync ran while we waited (process exit): the intake was saved and cleared.
-        if (this.intake[0] !== job) break;
-        if (this.mode === 'memory') entry.bytes = job.bytes;
-        this.intake.shift();
-        this.admit(entry, true);
+        for (let i = 0; i < batch.length; i++) {
+          const job = batch[i]!;
+          const entry = entries[i];
+          if (job.name) this.writing.delete(job.name);
+          // persistSync or spillSync ran while we waited: they wrote these jobs themselves.
+          if (this.intake[this.intakeHead] !== job) {
+            for (const rest of batch.slice(i)) if (rest.name) this.writing.delete(rest.name);
+            return;
+          }
+          this.shiftIntake();
+          if (!entry) continue;
+          if (this.mode === 'memory') entry.bytes = job.bytes;
+          else this.cache(entry, job.bytes!);
+          this.admit(entry, true);
+        }
+        // Send while the rest of a burst is still being written.
+        this.pump();
       }
     } finally {
       this.writerRunning = false;
+      // Captures that came while a spill cut this run short still need writing.
+      this.scheduleWrite();
       this.pump();
       this.checkIdle();
     }
+  }
+
+  /** Serializes and names a job; undefined (counted) when it cannot be serialized. */
+  private prepare(job: IntakeJob): OutboxEntry | undefined {
+    try {
+      job.bytes ??= serializeEnvelope(job.envelope);
+      if (job.name === undefined) {
+        job.name = newEnvelopeName();
+        hold(job.name);
+      }
+      this.writing.add(job.name);
+      const createdAt = createdAtOf(job.name);
+      return describeEnvelope(job.name, createdAt, job.bytes.byteLength, job.envelope);
+    } catch (err) {
+      // E.g. a payload JSON cannot represent; it would fail the same way every time.
+      debugLog.error('could not serialize an envelope', err);
+      for (const item of job.envelope.items) this.record('internal_sdk_error', itemOutcomes(item));
+      return undefined;
+    }
+  }
+
+  private intakeLength(): number {
+    return this.intake.length - this.intakeHead;
+  }
+
+  private shiftIntake(): void {
+    const job = this.intake[this.intakeHead];
+    this.intake[this.intakeHead++] = undefined as unknown as IntakeJob;
+    if (this.intakeHead === this.intake.length) this.clearIntake();
+    else if (this.intakeHead > 1024 && this.intakeHead * 2 > this.intake.length) {
+      this.intake = this.intake.slice(this.intakeHead);
+      this.intakeHead = 0;
+    }
+  }
+
+  private clearIntake(): void {
+    this.intake = [];
+    this.intakeHead = 0;
+  }
+
+  /** Keeps a written envelope's bytes for sending while the cache stays under its bound. */
+  private cache(entry: OutboxEntry, bytes: Uint8Array): void {
+    if (this.cachedBytes + bytes.byteLength > this.config.maxMemoryBytes) return;
+    entry.cached = bytes;
+    this.cachedBytes += bytes.byteLength;
+  }
+
+  private uncache(entry: OutboxEntry): void {
+    if (!entry.cached) return;
+    this.cachedBytes -= entry.cached.byteLength;
+    entry.cached = undefined;
   }
 
   private admit(entry: OutboxEntry, fresh: boolean): void {
@@ -402,6 +511,7 @@ export class Outbox implements Adopter {
     if (index !== -1) this.entries.splice(index, 1);
     this.byName.delete(entry.name);
     this.totalBytes -= entry.size;
+    this.uncache(entry);
     // Still held: deleteFile (or giveUp) releases the name once the file is gone.
   }
 
@@ -479,24 +589,20 @@ export class Outbox implements Adopter {
     let report: DiscardedEvents[] | undefined;
     let result: SendResult;
     try {
-      let stored: Envelope;
+      let stored: Uint8Array;
       try {
-        stored = parseEnvelope(entry.bytes ?? (await this.config.store!.read(entry.name)));
+        stored = entry.bytes ?? entry.cached ?? (await this.config.store!.read(entry.name));
+        if (!entry.bytes && !entry.cached) headerOf(stored); // damaged on disk: fail here, not at the server
       } catch (err) {
         // Gone from disk (another process sharing the folder delivered it), or damaged by a
         // power loss: neither gets better by retrying.
         this.giveUp(entry, err);
         return;
       }
-      const items = [...stored.items];
       const reportItem = this.takeReport();
-      if (reportItem) {
-        items.push(reportItem);
-        report = discardedEventsOf(reportItem);
-      }
-      const envelope: Envelope = { header: stored.header, items };
-      // Serialized now, not when written: `sent_at` must say when it was sent.
-      result = await this.request(envelope);
+      if (reportItem) report = discardedEventsOf(reportItem);
+      // Stamped now, not when written: `sent_at` must say when it was sent.
+      result = await this.request(restamp(stored, reportItem ? [reportItem] : []));
     } catch (err) {
       debugLog.error('outbox: could not send a stored envelope', err);
       result = 'failed';
@@ -580,7 +686,7 @@ export class Outbox implements Adopter {
     if (!reportItem) return;
     const report = discardedEventsOf(reportItem);
     this.inFlight++;
-    void this.request({ header: {}, items: [reportItem] })
+    void this.request(serializeEnvelope({ header: {}, items: [reportItem] }))
       .catch((): SendResult => 'failed')
       .then((result) => {
         this.inFlight--;
@@ -606,10 +712,9 @@ export class Outbox implements Adopter {
   }
 
   /** One request; every response teaches the rate limits, whatever its status. */
-  private async request(envelope: Envelope): Promise<SendResult> {
-    const body = serializeEnvelope(envelope);
+  private async request(body: Uint8Array): Promise<SendResult> {
     try {
-      const response = await this.config.makeRequest(body, envelope);
+      const response = await this.config.makeRequest(body, EMPTY_ENVELOPE);
       try {
         this.config.rateLimits.update(response.statusCode, { retryAfter: response.retryAfter, rateLimits: response.rateLimits });
       } catch (err) {
@@ -639,7 +744,7 @@ export class Outbox implements Adopter {
   private isIdle(): boolean {
     return (
       this.loaded &&
-      this.intake.length === 0 &&
+      this.intakeLength() === 0 &&
       !this.writerRunning &&
       this.entries.length === 0 &&
       this.inFlight === 0 &&

@@ -1,0 +1,30 @@
+// Node built-ins loaded on first use. `node:https` (which pulls in tls) costs about 7 ms and
+// 4 MiB at start-up, `node:zlib` about 2 ms and 2 MiB; an app whose DSN is http:// and whose
+// envelopes stay under the compression threshold never needs them.
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+type Https = typeof import('node:https');
+type Zlib = typeof import('node:zlib');
+
+let nodeRequire: ((id: string) => unknown) | undefined;
+
+function load<T>(id: string): T {
+  // process.getBuiltinModule exists from Node 20.16; createRequire works in ESM and CJS builds.
+  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (typeof get === 'function') return get(id) as T;
+  nodeRequire ??= createRequire(path.join(process.cwd(), 'faultline-builtins.js'));
+  return nodeRequire(id) as T;
+}
+
+let https: Https | undefined;
+let zlib: Zlib | undefined;
+
+export const loadHttps = (): Https => (https ??= load<Https>('node:https'));
+export const loadZlib = (): Zlib => (zlib ??= load<Zlib>('node:zlib'));
+
+/** Has the application (or anything) loaded this built-in already? Reads Node's own list. */
+export function isBuiltinLoaded(name: string): boolean {
+  const list = (process as { moduleLoadList?: string[] }).moduleLoadList;
+  return Array.isArray(list) && list.includes(`NativeModule ${name}`);
+}
