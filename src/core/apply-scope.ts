@@ -1,6 +1,7 @@
 import type { Breadcrumb, Event, EventHint, EventProcessor } from './types.js';
 import type { Scope } from './scope.js';
 import { debugLog } from './debug-log.js';
+import { copyKeys } from './copy-keys.js';
 
 /**
  * The scopes one capture sees, least specific first (SPEC.md decision 3):
@@ -28,9 +29,10 @@ export function applyScopesToEvent(
   let attachments: EventHint['attachments'];
 
   for (const scope of chain) {
-    if (notEmpty(scope._tags)) tags = tags ? Object.assign(tags, scope._tags) : { ...scope._tags };
-    if (notEmpty(scope._extra)) extra = extra ? Object.assign(extra, scope._extra) : { ...scope._extra };
-    if (notEmpty(scope._contexts)) contexts = contexts ? Object.assign(contexts, scope._contexts) : { ...scope._contexts };
+    // Copied with copyKeys (not spread) because the next scopes and the event add keys to them.
+    if (notEmpty(scope._tags)) tags = tags ? Object.assign(tags, scope._tags) : copyKeys(scope._tags);
+    if (notEmpty(scope._extra)) extra = extra ? Object.assign(extra, scope._extra) : copyKeys(scope._extra);
+    if (notEmpty(scope._contexts)) contexts = contexts ? Object.assign(contexts, scope._contexts) : copyKeys(scope._contexts);
     if (scope._breadcrumbs.length) {
       crumbs = crumbs ? crumbs.concat(scope._breadcrumbs) : scope._breadcrumbs;
       crumbSources++;

@@ -19,7 +19,7 @@ import { ClientReports } from './client-reports.js';
 import { createEventEnvelope, type Envelope } from './envelope.js';
 import { createFrameParser } from './stacktrace.js';
 import { exceptionsFromError } from './exceptions.js';
-import { normalizeEvent } from './normalize.js';
+import { normalizeEvent } from './normalize/index.js';
 import { createKeyMatcher } from './scrub.js';
 import { applyScopesToEvent, runProcessors, type ScopeChain } from './apply-scope.js';
 import { createIgnoreMatcher } from './ignore-errors.js';
@@ -435,7 +435,7 @@ function addTraceContext(event: Event, chain: ScopeChain): void {
   for (let i = chain.length - 1; i >= 0; i--) {
     const span = chain[i]!._span as { _eventTraceContext?: () => Record<string, unknown> } | undefined;
     if (typeof span?._eventTraceContext !== 'function') continue;
-    event.contexts = { ...event.contexts, trace: span._eventTraceContext() };
+    event.contexts = Object.assign({}, event.contexts, { trace: span._eventTraceContext() });
     return;
   }
   let ctx;
@@ -448,5 +448,5 @@ function addTraceContext(event: Event, chain: ScopeChain): void {
   }
   const trace: Record<string, unknown> = { trace_id: ctx.traceId, span_id: ctx.spanId };
   if (ctx.parentSpanId) trace['parent_span_id'] = ctx.parentSpanId;
-  event.contexts = { ...event.contexts, trace };
+  event.contexts = Object.assign({}, event.contexts, { trace });
 }

@@ -12,6 +12,7 @@
 
 import type { Exception, Mechanism } from './types.js';
 import type { FrameParser } from './stacktrace.js';
+import { copyKeys } from './copy-keys.js';
 
 export const DEFAULT_MAX_ERROR_DEPTH = 5;
 /** Cap on entries per event, so a huge AggregateError cannot make a huge (and slow) event. */
@@ -131,7 +132,8 @@ function asErrorLike(value: unknown): ErrorFields | undefined {
 
 function errorEntry(error: object, fields: ErrorFields, opts: ExceptionsOptions, isRoot: boolean): Exception {
   const message = readableMessage(fields.message);
-  const entry: Exception = { type: errorType(error, fields.name), value: message, mechanism: { ...opts.mechanism } };
+  // copyKeys, not spread: linking and errno add keys to the mechanism afterwards (see copy-keys.ts).
+  const entry: Exception = { type: errorType(error, fields.name), value: message, mechanism: copyKeys(opts.mechanism) };
 
   const stack = read(error, 'stack');
   let frames = typeof stack === 'string' ? opts.parser.parse(withoutMessage(stack, message)) : [];
@@ -209,8 +211,9 @@ function syntheticEntry(value: unknown, opts: ExceptionsOptions, isRoot: boolean
   const entry: Exception = {
     type: 'Error',
     value: describeNonError(value, isRoot && opts.noArgument === true),
-    mechanism: { ...opts.mechanism, synthetic: true },
+    mechanism: copyKeys(opts.mechanism),
   };
+  entry.mechanism!.synthetic = true;
   // A thrown non-Error has no stack; for the captured value the capture site stands in for it.
   if (isRoot) {
     const frames = syntheticFrames(opts);

@@ -14,6 +14,7 @@ import type {
 } from './types.js';
 import { debugLog } from './debug-log.js';
 import { toSeverityLevel } from './severity.js';
+import { copyKeys, mergeKeys } from './copy-keys.js';
 
 // A processor list longer than this is a leak in the app (one added per request); Python clears it.
 const MAX_EVENT_PROCESSORS = 20;
@@ -47,9 +48,9 @@ export class Scope {
   /** A copy whose changes do not leak back (a fork). The user object is copied too. */
   clone(): Scope {
     const s = new Scope();
-    s._tags = { ...this._tags };
-    s._extra = { ...this._extra };
-    s._contexts = { ...this._contexts };
+    s._tags = copyKeys(this._tags);
+    s._extra = copyKeys(this._extra);
+    s._contexts = copyKeys(this._contexts);
     s._user = this._user;
     s._level = this._level;
     s._fingerprint = this._fingerprint;
@@ -305,9 +306,9 @@ export const CAPTURE_CONTEXT_KEYS: ReadonlySet<string> = new Set([
 
 /** Layer `src` over `target`: keyed data merges (src wins), single values replace when set. */
 export function mergeScopeInto(target: Scope, src: Scope): void {
-  if (hasKeys(src._tags)) target._tags = { ...target._tags, ...src._tags };
-  if (hasKeys(src._extra)) target._extra = { ...target._extra, ...src._extra };
-  if (hasKeys(src._contexts)) target._contexts = { ...target._contexts, ...src._contexts };
+  if (hasKeys(src._tags)) target._tags = mergeKeys(target._tags, src._tags);
+  if (hasKeys(src._extra)) target._extra = mergeKeys(target._extra, src._extra);
+  if (hasKeys(src._contexts)) target._contexts = mergeKeys(target._contexts, src._contexts);
   if (src._user) target._user = src._user;
   if (src._level) target._level = src._level;
   if (src._fingerprint) target._fingerprint = src._fingerprint;

@@ -25,6 +25,16 @@ export interface ContextLinesOptions {
 
 const ABSOLUTE_PATH = /^(?:\/|[A-Za-z]:[\\/]|\\\\)/;
 
+/** ABSOLUTE_PATH without the regexp engine: asked for every in-app frame of every event. */
+function isAbsolutePath(path: string): boolean {
+  const first = path.charCodeAt(0);
+  if (first === 47 /* / */) return true;
+  if (first === 92 /* \ */) return path.charCodeAt(1) === 92;
+  const letter = (first | 32) >= 97 && (first | 32) <= 122;
+  const sep = path.charCodeAt(2);
+  return letter && path.charCodeAt(1) === 58 /* : */ && (sep === 47 || sep === 92);
+}
+
 export function contextLinesIntegration(opts: ContextLinesOptions = {}): Integration {
   const contextLines = opts.contextLines ?? DEFAULT_CONTEXT_LINES;
   const maxLineLength = opts.maxLineLength ?? MAX_LINE_LENGTH;
@@ -82,7 +92,7 @@ export function contextLinesIntegration(opts: ContextLinesOptions = {}): Integra
     for (const frame of frames) {
       // Frames mapped above already got context from `sourcesContent`.
       if (frame.context_line !== undefined || frame.in_app !== true || !frame.abs_path || frame.lineno === undefined) continue;
-      if (!ABSOLUTE_PATH.test(frame.abs_path)) continue;
+      if (!isAbsolutePath(frame.abs_path)) continue;
       const lines = files.getLines(frame.abs_path);
       if (lines) applyContextLines(frame, lines, contextLines, maxLineLength);
     }

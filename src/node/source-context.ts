@@ -28,6 +28,8 @@ interface CachedFile {
   /** Undefined when the file could not be read; remembered so the failure is not retried. */
   lines: readonly string[] | undefined;
   chars: number;
+  /** The cache's clock when this file was last asked for. */
+  used: number;
 }
 
 /** An LRU of file path → lines. Never throws. */
@@ -36,6 +38,10 @@ export class SourceFileCache {
   reads = 0;
   private readonly files = new Map<string, CachedFile>();
   private totalChars = 0;
+  // Recency is a counter stamped on each hit, not a delete + set of the Map entry: every in-app
+  // frame of every event asks for its file, and the re-insertion was a tenth of a capture's time.
+  // The least recently used file is searched for only when one must go (after a disk read).
+  private clock = 0;
   private readonly maxFiles: number;
   private readonly maxFileBytes: number;
   private readonly maxTotalChars: number;
@@ -50,9 +56,7 @@ export class SourceFileCache {
   getLines(path: string): readonly string[] | undefined {
     const cached = this.files.get(path);
     if (cached !== undefined) {
-      // A Map iterates in insertion order: re-inserting makes this the most recently used.
-      this.files.delete(path);
-      this.files.set(path, cached);
+      cached.used = ++this.clock;
       return cached.lines;
     }
     return this.remember(path, this.read(path));
@@ -62,7 +66,7 @@ export class SourceFileCache {
   set(path: string, lines: readonly string[]): void {
     const old = this.files.get(path);
     if (old !== undefined) this.drop(path, old);
-    this.remember(path, { lines, chars: countChars(lines) });
+    this.remember(path, { lines, chars: countChars(lines), used: 0 });
   }
 
   /** Drop a file we no longer need (a compiled file whose context comes from its source map). */
@@ -84,30 +88,44 @@ export class SourceFileCache {
     try {
       this.reads++;
       const stat = fs.statSync(path, { throwIfNoEntry: false });
-      if (!stat || !stat.isFile() || stat.size > this.maxFileBytes) return { lines: undefined, chars: 0 };
+      if (!stat || !stat.isFile() || stat.size > this.maxFileBytes) return unreadable();
       const text = fs.readFileSync(path, 'utf8');
-      return { lines: splitLines(text), chars: text.length };
+      return { lines: splitLines(text), chars: text.length, used: 0 };
     } catch {
-      return { lines: undefined, chars: 0 };
+      return unreadable();
     }
   }
 
   /** Stores `entry` (as unreadable when it alone is over the budget) and returns what was stored. */
   private remember(path: string, entry: CachedFile): readonly string[] | undefined {
-    if (entry.chars > this.maxTotalChars) entry = { lines: undefined, chars: 0 };
+    if (entry.chars > this.maxTotalChars) entry = unreadable();
+    entry.used = ++this.clock;
     this.files.set(path, entry);
     this.totalChars += entry.chars;
-    while (this.files.size > this.maxFiles || this.totalChars > this.maxTotalChars) {
-      const oldest = this.files.keys().next().value as string;
-      this.drop(oldest, this.files.get(oldest)!);
-    }
+    while (this.files.size > this.maxFiles || this.totalChars > this.maxTotalChars) this.dropLeastRecent();
     return entry.lines;
+  }
+
+  private dropLeastRecent(): void {
+    let oldestPath: string | undefined;
+    let oldest: CachedFile | undefined;
+    for (const [path, entry] of this.files) {
+      if (oldest === undefined || entry.used < oldest.used) {
+        oldest = entry;
+        oldestPath = path;
+      }
+    }
+    if (oldestPath !== undefined) this.drop(oldestPath, oldest!);
   }
 
   private drop(path: string, entry: CachedFile): void {
     this.files.delete(path);
     this.totalChars -= entry.chars;
   }
+}
+
+function unreadable(): CachedFile {
+  return { lines: undefined, chars: 0, used: 0 };
 }
 
 export function splitLines(text: string): string[] {
@@ -134,14 +152,20 @@ export function applyContextLines(
   if (lineno === undefined || lineno < 1 || lineno > lines.length) return;
   const index = lineno - 1;
   const column = frame.colno;
-  const pick = (from: number, to: number): string[] => {
-    const out: string[] = [];
-    for (let i = Math.max(0, from); i < Math.min(lines.length, to); i++) out.push(trimLine(lines[i]!, column, maxLineLength));
-    return out;
-  };
-  frame.pre_context = pick(index - contextLines, index);
+  frame.pre_context = pickLines(lines, index - contextLines, index, column, maxLineLength);
   frame.context_line = trimLine(lines[index]!, column, maxLineLength);
-  frame.post_context = pick(index + 1, index + 1 + contextLines);
+  frame.post_context = pickLines(lines, index + 1, index + 1 + contextLines, column, maxLineLength);
+}
+
+/** Lines [from, to) that exist, each trimmed around `column`. Runs for every in-app frame. */
+function pickLines(lines: readonly string[], from: number, to: number, column: number | undefined, max: number): string[] {
+  const out: string[] = [];
+  const end = to < lines.length ? to : lines.length;
+  for (let i = from > 0 ? from : 0; i < end; i++) {
+    const line = lines[i]!;
+    out.push(line.length <= max ? line : trimLine(line, column, max));
+  }
+  return out;
 }
 
 /**

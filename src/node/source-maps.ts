@@ -51,6 +51,8 @@ const SOURCE_EXTENSIONS = /\.(?:[cm]?tsx?|jsx|coffee|vue|svelte)$/;
 /** The comment must be on one of the last lines; `//@` is the legacy form. */
 const MAPPING_URL = /^\s*\/\/[#@]\s*sourceMappingURL=(\S+)\s*$/;
 const TRAILING_LINES_CHECKED = 5;
+/** Paths remembered as having no map (sources, plain JavaScript) before the set is dropped. */
+const MAX_UNMAPPED_FILES = 2000;
 
 /** Frames we mapped → where V8 saw them (local variables match on compiled positions). */
 const compiledPositions = new WeakMap<StackFrame, { absPath: string; lineno: number; colno: number | undefined }>();
@@ -67,7 +69,9 @@ export function rememberCompiledPosition(frame: StackFrame, absPath: string, lin
 export class SourceMapResolver {
   /** Maps parsed (tests and measurements use it). */
   parsed = 0;
-  private readonly maps = new Map<string, LoadedMap | null>();
+  private readonly maps = new Map<string, { loaded: LoadedMap; used: number }>();
+  private readonly unmapped = new Set<string>();
+  private clock = 0;
   private readonly maxMaps: number;
   private readonly maxMapBytes: number;
 
@@ -81,7 +85,6 @@ export class SourceMapResolver {
 
   /** The original position of a 1-based line/column in `absPath`, or undefined when not mapped. */
   resolve(absPath: string, line: number, column: number | undefined): OriginalPosition | undefined {
-    if (SOURCE_EXTENSIONS.test(absPath)) return undefined;
     const loaded = this.mapFor(absPath);
     if (!loaded) return undefined;
     try {
@@ -102,24 +105,51 @@ export class SourceMapResolver {
 
   clear(): void {
     this.maps.clear();
+    this.unmapped.clear();
   }
 
+  /**
+   * Asked for every in-app frame of every event and nearly always answered from memory (most often
+   * with "no map"), so a hit is one lookup: recency is a counter stamped on the entry rather than a
+   * delete + set, and the source-extension test is done once per file. Files without a map are
+   * kept apart from the parsed maps, so many of them cannot evict a map that was costly to parse.
+   */
   private mapFor(absPath: string): LoadedMap | null {
     const cached = this.maps.get(absPath);
     if (cached !== undefined) {
-      this.maps.delete(absPath);
-      this.maps.set(absPath, cached);
-      return cached;
+      cached.used = ++this.clock;
+      return cached.loaded;
     }
+    if (this.unmapped.has(absPath)) return null;
     let loaded: LoadedMap | null = null;
-    try {
-      loaded = this.load(absPath);
-    } catch {
-      loaded = null; // a broken map means "not mapped", not a failed capture
+    if (!SOURCE_EXTENSIONS.test(absPath)) {
+      try {
+        loaded = this.load(absPath);
+      } catch {
+        loaded = null; // a broken map means "not mapped", not a failed capture
+      }
     }
-    this.maps.set(absPath, loaded);
-    if (this.maps.size > this.maxMaps) this.maps.delete(this.maps.keys().next().value as string);
+    if (loaded === null) {
+      // Dropped whole when full: re-checking a file costs one cached getLines and a scan of its end.
+      if (this.unmapped.size >= MAX_UNMAPPED_FILES) this.unmapped.clear();
+      this.unmapped.add(absPath);
+      return null;
+    }
+    if (this.maps.size >= this.maxMaps) this.dropLeastRecent();
+    this.maps.set(absPath, { loaded, used: ++this.clock });
     return loaded;
+  }
+
+  private dropLeastRecent(): void {
+    let oldestPath: string | undefined;
+    let oldest = Infinity;
+    for (const [path, entry] of this.maps) {
+      if (entry.used < oldest) {
+        oldest = entry.used;
+        oldestPath = path;
+      }
+    }
+    if (oldestPath !== undefined) this.maps.delete(oldestPath);
   }
 
   private load(absPath: string): LoadedMap | null {

@@ -14,7 +14,7 @@ import {
   normalize,
   normalizeEvent,
   type NormalizeEventOptions,
-} from '../../src/core/normalize.js';
+} from '../../src/core/normalize/index.js';
 import { createKeyMatcher } from '../../src/core/scrub.js';
 import { jsonByteLength, utf8ByteLength } from '../../src/core/size-limit.js';
 import type { Event } from '../../src/core/types.js';

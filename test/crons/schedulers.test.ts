@@ -31,12 +31,22 @@ function ofSlug(slug: string): any[] {
   return checkInsOf(sentry).filter((c) => c.monitor_slug === slug);
 }
 
-/** Each run as [status of its first check-in, status of its last], paired by check-in id. */
+/**
+ * Each run as [status of its opening check-in, status of its closing one], paired by check-in id.
+ * The two are separate envelopes sent in parallel, so arrival order says nothing: in_progress is
+ * the opening one.
+ */
 function runs(slug: string): Array<[string, string]> {
   const byId = new Map<string, string[]>();
   for (const c of ofSlug(slug)) byId.set(c.check_in_id, [...(byId.get(c.check_in_id) ?? []), c.status]);
-  return [...byId.values()].map((s) => [s[0]!, s.at(-1)!]);
+  return [...byId.values()].map((s) => {
+    const sorted = [...s].sort((a, b) => Number(b === 'in_progress') - Number(a === 'in_progress'));
+    return [sorted[0]!, sorted.at(-1)!];
+  });
 }
+
+/** The opening check-in of a slug, which carries the monitor config. */
+const opening = (slug: string) => ofSlug(slug).find((c) => c.status === 'in_progress');
 
 // node-cron prints a failing job's error; the test reads it from the server instead.
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -67,10 +77,10 @@ test('node-cron: every run of a named job is monitored; a failing job sends erro
   assert.ok(ticks >= 2);
   assert.ok(runs('every-second').filter(([, end]) => end !== 'in_progress').every(([s, e]) => s === 'in_progress' && e === 'ok'));
   assert.ok(runs('failing-job').filter(([, end]) => end !== 'in_progress').every(([s, e]) => s === 'in_progress' && e === 'error'));
-  const [first] = ofSlug('every-second');
+  const first = opening('every-second');
   assert.deepEqual(first.monitor_config, { schedule: { type: 'crontab', value: '* * * * *' } });
   assert.equal(first.release, 'cron-app@1.0.0');
-  assert.deepEqual(ofSlug('failing-job')[0].monitor_config, {
+  assert.deepEqual(opening('failing-job').monitor_config, {
     schedule: { type: 'crontab', value: '* * * * *' },
     timezone: 'Europe/Vienna',
   });
@@ -118,8 +128,8 @@ test('cron: jobs from new and from CronJob.from are monitored under the slug or 
     assert.ok(runs(slug).filter(([, end]) => end !== 'in_progress').every(([s, e]) => s === 'in_progress' && e === 'ok'), slug);
   }
   assert.ok(runs('cron-failing').filter(([, end]) => end !== 'in_progress').every(([, e]) => e === 'error'));
-  assert.deepEqual(ofSlug('cron-named')[0].monitor_config, { schedule: { type: 'crontab', value: '* * * * *' }, max_runtime: 1 });
-  assert.deepEqual(ofSlug('cron-failing')[0].monitor_config, {
+  assert.deepEqual(opening('cron-named').monitor_config, { schedule: { type: 'crontab', value: '* * * * *' }, max_runtime: 1 });
+  assert.deepEqual(opening('cron-failing').monitor_config, {
     schedule: { type: 'crontab', value: '* * * * *' },
     max_runtime: 1,
     timezone: 'UTC',

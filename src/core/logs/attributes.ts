@@ -1,7 +1,7 @@
 // Attribute values on the wire are typed: `{value, type}` with type string, integer, double or
 // boolean. Objects and arrays have no type of their own, so they travel as their JSON (after
 // normalization: cycles, depth and breadth limits, scrubbing); null and undefined are left out.
-import { normalize } from '../normalize.js';
+import { normalize } from '../normalize/index.js';
 import { FILTERED, type KeyMatcher } from '../scrub.js';
 import type { LogAttributeValue } from './types.js';
 import { safeString } from './template.js';

@@ -6,7 +6,7 @@ import type { ClientLike, DiscardReason, Event, EventProcessor, Integration, Sdk
 import { applyScopesToEvent, runProcessors, type ScopeChain } from '../apply-scope.js';
 import { getGlobalScope } from '../async-context.js';
 import { createEventEnvelope } from '../envelope.js';
-import { normalizeEvent } from '../normalize.js';
+import { normalizeEvent } from '../normalize/index.js';
 import { createKeyMatcher, type KeyMatcher } from '../scrub.js';
 import { debugLog } from '../debug-log.js';
 import { uuid4 } from '../ids.js';
