@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// faultline vs @sentry/node vs a raw protocol floor, side by side. `node bench/run.mjs [--quick] [--runs N] [--no-footprint]`
+// faultline vs @sentry/node vs a raw protocol floor, side by side. `node bench/run.mjs [--quick] [--runs N] [--no-footprint] [--no-tracing]`
 // Every scenario runs in fresh child processes (bench/child.mjs), one after another, drivers interleaved per run;
 // a loopback sink (bench/sink.mjs) counts what each child actually delivered. Prints one markdown table.
 import { spawn } from 'node:child_process';
@@ -190,3 +190,13 @@ const cpuShort = DRIVERS.filter((d) => results[d]?.cpuDelivered?.some((x) => x <
 if (cpuShort.length) console.log(`\nnote: in the CPU scenario ${cpuShort.join(', ')} delivered fewer events than captured, so its CPU per event is understated.`);
 if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);
 log(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`);
+
+// Tracing overhead (issue 7) in its own table: a different kind of figure (per span, per
+// instrumented request), so it is not folded into the one above.
+if (!args.includes('--no-tracing')) {
+  console.log('');
+  await new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(benchDir, 'tracing.mjs'), '--runs', quick ? '1' : '3'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', resolve);
+  });
+}

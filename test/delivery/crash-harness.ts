@@ -4,6 +4,7 @@
 // fell between the server's 2xx and the file's delete (the documented at-least-once window).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { decodeSegment, isSegmentName } from '../../src/node/outbox/segment.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,11 +34,17 @@ function spawnChild(env: Record<string, string>) {
 
 /** Event ids in the store; throws (fails the test) on any file that is not a whole envelope. */
 function storedIds(cacheDir: string): string[] {
-  return storedFiles(cacheDir).map((file) => {
-    const envelope = parseEnvelope(fs.readFileSync(file));
-    const event = payloadJson(envelope.items.find((i) => i.header.type === 'event')!) as { event_id: string };
-    assert.equal(envelope.header['event_id'], event.event_id, `${file} is whole`);
-    return event.event_id;
+  // storedFiles lists a segment once per envelope (`<file>#<i>`): read each segment once.
+  const files = [...new Set(storedFiles(cacheDir).map((f) => f.replace(/#\d+$/, '')))];
+  return files.flatMap((file) => {
+    // A segment holds several envelopes; decoding it checks it is whole.
+    const blobs = isSegmentName(file) ? decodeSegment(fs.readFileSync(file)) : [fs.readFileSync(file)];
+    return blobs.map((blob) => {
+      const envelope = parseEnvelope(blob);
+      const event = payloadJson(envelope.items.find((i) => i.header.type === 'event')!) as { event_id: string };
+      assert.equal(envelope.header['event_id'], event.event_id, `${file} is whole`);
+      return event.event_id;
+    });
   });
 }
 

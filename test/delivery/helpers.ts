@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as faultline from '../../src/index.js';
 import { makeDurableNodeTransport, type DurableTransport } from '../../src/node/transport-durable.js';
 import { ENVELOPE_SUFFIX } from '../../src/node/outbox/disk-store.js';
+import { decodeSegment, SEGMENT_SUFFIX } from '../../src/node/outbox/segment.js';
 
 export function tempCacheDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-delivery-'));
@@ -29,13 +30,20 @@ export function durableTransport(): DurableTransport {
   return faultline.getClient()!.getTransport() as DurableTransport;
 }
 
-/** Envelope files under a cache folder (all DSN subfolders). */
+/**
+ * The envelopes stored under a cache folder (all DSN subfolders), one path per envelope: a
+ * segment file that holds several is listed once per envelope, as `<file>#<index>`.
+ */
 export function storedFiles(cacheDir: string): string[] {
   if (!fs.existsSync(cacheDir)) return [];
   return fs
     .readdirSync(cacheDir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith(ENVELOPE_SUFFIX) && !path.basename(f).startsWith('.'))
-    .map((f) => path.join(cacheDir, f));
+    .filter((f) => (f.endsWith(ENVELOPE_SUFFIX) || f.endsWith(SEGMENT_SUFFIX)) && !path.basename(f).startsWith('.'))
+    .map((f) => path.join(cacheDir, f))
+    .flatMap((file) => {
+      if (!file.endsWith(SEGMENT_SUFFIX)) return [file];
+      return decodeSegment(fs.readFileSync(file)).map((_, i) => `${file}#${i}`);
+    });
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -208,3 +208,23 @@ test('offline: false is the plain transport: no folder, a 500 is counted and not
   assert.equal(await faultline.flush(2000), true);
   assert.equal(server.discarded()['send_error:error'], 1);
 });
+
+test('a burst spilled to disk as a segment survives a restart: every event arrives exactly once', async () => {
+  initDurable(proxy.dsnFor(server.dsn), cacheDir);
+  await proxy.down();
+  // A tight loop: the writer cannot run, so past 100 the queue spills to one segment file.
+  const ids = Array.from({ length: 350 }, (_, i) => faultline.captureMessage(`burst ${i}`)!);
+  assert.equal(ids.filter(Boolean).length, 350, 'the burst was absorbed, not dropped');
+  await durableTransport().persisted();
+  const files = storedFiles(cacheDir);
+  assert.ok(files.some((f) => /\.segment#\d+$/.test(f)), `a segment file holds the burst: ${files.map((f) => path.basename(f)).join(', ')}`);
+  assert.equal(await faultline.close(100), false);
+
+  await proxy.up();
+  initDurable(proxy.dsnFor(server.dsn), cacheDir);
+  assert.equal(await faultline.flush(10_000), true);
+  const counts = countById(server.events());
+  assert.deepEqual([...counts.keys()].sort(), [...ids].sort(), 'none lost');
+  assert.ok([...counts.values()].every((n) => n === 1), 'none twice');
+  assert.deepEqual(storedFiles(cacheDir), [], 'the segment is deleted once all of it is delivered');
+});

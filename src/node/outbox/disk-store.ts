@@ -11,6 +11,7 @@
 import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isSegmentName, SEGMENT_SUFFIX } from './segment.js';
 
 export const ENVELOPE_SUFFIX = '.envelope';
 const TMP_SUFFIX = '.tmp';
@@ -31,13 +32,18 @@ export function newEnvelopeName(now: number = Date.now()): string {
   return `${String(now).padStart(13, '0')}-${pid}-${String(sequence).padStart(9, '0')}-${random}${ENVELOPE_SUFFIX}`;
 }
 
+/** A segment's name: the same scheme, so it sorts by age with single envelopes. */
+export function newSegmentName(now: number = Date.now()): string {
+  return newEnvelopeName(now).slice(0, -ENVELOPE_SUFFIX.length) + SEGMENT_SUFFIX;
+}
+
 /** When the envelope was written, read back from its name (NaN for foreign names). */
 export function createdAtOf(name: string): number {
   return Number(name.slice(0, name.indexOf('-')));
 }
 
 export function isEnvelopeName(name: string): boolean {
-  return name.endsWith(ENVELOPE_SUFFIX) && !name.startsWith('.') && Number.isFinite(createdAtOf(name));
+  return (name.endsWith(ENVELOPE_SUFFIX) || isSegmentName(name)) && !name.startsWith('.') && Number.isFinite(createdAtOf(name));
 }
 
 export class DiskStore {
@@ -107,6 +113,22 @@ export class DiskStore {
 
   read(name: string): Promise<Uint8Array> {
     return fsp.readFile(path.join(this.directory, name));
+  }
+
+  /** `length` bytes at `offset` of a file (one envelope of a segment). */
+  readRange(name: string, offset: number, length: number): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      fs.open(path.join(this.directory, name), 'r', (err, fd) => {
+        if (err) return reject(err);
+        const buffer = new Uint8Array(length);
+        fs.read(fd, buffer, 0, length, offset, (readErr, bytesRead) => {
+          fs.close(fd, () => {});
+          if (readErr) reject(readErr);
+          else if (bytesRead !== length) reject(new Error(`short read of ${name}`));
+          else resolve(buffer);
+        });
+      });
+    });
   }
 
   /** Already gone counts as removed (another process, or a retry of the same delete). */

@@ -17,9 +17,10 @@ import type { RateLimits } from '../../core/rate-limits.js';
 import { classifyResponse, type MakeRequest, type SendResult } from '../../core/transport.js';
 import type { DataCategory, DiscardReason } from '../../core/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { createdAtOf, newEnvelopeName, type DiskStore } from './disk-store.js';
+import { createdAtOf, newEnvelopeName, newSegmentName, type DiskStore } from './disk-store.js';
 import { describeEnvelope, type OutboxEntry } from './entry.js';
 import { headerOf, restamp } from './restamp.js';
+import { decodeSegment, encodeSegment, isSegmentName, type SegmentRecord } from './segment.js';
 import { handOver, hold, mayAdopt, registerLive, release, unregisterLive, type Adopter } from './ownership.js';
 
 export interface OutboxConfig {
@@ -62,10 +63,18 @@ interface IntakeJob {
   envelope: Envelope;
   name?: string;
   bytes?: Uint8Array;
+  /** The writer has taken it (a write is under way); a spill leaves it alone. */
+  taken?: boolean;
+  /** The segment being written with it, so that an exit mid-write can write the same file. */
+  segment?: { name: string; bytes: Uint8Array };
 }
 
 /** The transport's MakeRequest may look at the envelope; stored ones are sent as bytes only. */
 const EMPTY_ENVELOPE: Envelope = { header: {}, items: [] };
+/** `<segment file>#<index>`, the index padded so that names sort in file order. */
+const segmentEntryName = (segment: string, index: number): string => `${segment}#${String(index).padStart(6, '0')}`;
+/** Most envelopes the writer puts in one segment file. */
+const SEGMENT_BATCH = 256;
 /** Files written at once by the writer. */
 const WRITE_BATCH = 16;
 
@@ -76,6 +85,8 @@ export class Outbox implements Adopter {
   private intakeHead = 0;
   /** Bytes of stored envelopes also kept in memory, so that sending them needs no read. */
   private cachedBytes = 0;
+  /** Segment files of this outbox → how many of their envelopes are still to send. */
+  private readonly segments = new Map<string, number>();
   /** Oldest first (names sort by creation time). */
   private entries: OutboxEntry[] = [];
   private readonly byName = new Map<string, OutboxEntry>();
@@ -207,50 +218,102 @@ export class Outbox implements Adopter {
     // envelope in flight follows once its request has ended (onResult).
     if (this.config.store) {
       unregisterLive(this.config.store.directory, this);
-      if (this.mode === 'disk') for (const entry of this.entries) if (!entry.sending) handOver(this.config.store.directory, entry.name);
+      if (this.mode === 'disk') {
+        for (const entry of this.entries) if (!entry.sending && !entry.segment) handOver(this.config.store.directory, entry.name);
+      }
+      // Segments are not handed over piecemeal: whoever loads the folder next adopts them whole.
+      for (const name of this.segments.keys()) release(name);
     }
     return flushed;
   }
 
   /**
-   * The intake is full: write all of it now, synchronously, and admit it as stored. Only in disk
-   * mode, and while the store has room for it (a full store drops the
-   * newest capture as queue_overflow instead of evicting what it holds, so a tight loop of
-   * 100,000 captures costs at most `maxEntries` file writes). About 50 µs per envelope, paid by
-   * the captures of a burst only; a single capture never waits for the disk.
+   * The intake is full: write it now, synchronously, as one segment file (segment.ts), and admit
+   * its envelopes as stored. Only in disk mode and while the store has room (a full store drops
+   * the newest capture as queue_overflow instead of evicting what it holds, so a tight loop of
+   * 100,000 captures writes at most `maxEntries` envelopes). One write of the whole queue: a few
+   * microseconds per capture, paid by the captures of a burst only; a single capture never waits
+   * for the disk. Jobs the async writer has already taken (named, at the head) stay with it.
    */
   private spillSync(): boolean {
     const store = this.config.store;
     // Before load() has run (a burst right after init), the folder may not exist yet: writeSync
     // creates it, and load() skips the names this outbox holds.
     if (!store || this.mode !== 'disk') return false;
-    const waiting = this.intakeLength();
-    if (this.entries.length + waiting + 1 > this.config.maxEntries) return false;
-    while (this.intakeLength() > 0) {
-      const job = this.intake[this.intakeHead]!;
-      const entry = this.prepare(job);
-      if (entry && this.totalBytes + entry.size > this.config.maxBytes) {
-        this.writing.delete(job.name!);
-        break;
+    if (this.entries.length + this.intakeLength() + 1 > this.config.maxEntries) return false;
+    let first = this.intakeHead;
+    while (first < this.intake.length && this.intake[first]!.taken) first++;
+    const blobs: Uint8Array[] = [];
+    const described: Array<OutboxEntry | undefined> = [];
+    let bytes = 0;
+    for (let i = first; i < this.intake.length; i++) {
+      const job = this.intake[i]!;
+      try {
+        const blob = serializeEnvelope(job.envelope);
+        if (this.totalBytes + bytes + blob.byteLength > this.config.maxBytes) break;
+        blobs.push(blob);
+        described.push(describeEnvelope('', 0, blob.byteLength, job.envelope));
+        bytes += blob.byteLength;
+      } catch (err) {
+        debugLog.error('could not serialize an envelope', err);
+        for (const item of job.envelope.items) this.record('internal_sdk_error', itemOutcomes(item));
+        blobs.push(new Uint8Array(0));
+        described.push(undefined);
       }
-      if (entry) {
-        try {
-          // A job the async writer is writing right now gets the same name and bytes: whichever
-          // rename lands last, the file is the same.
-          store.writeSync(job.name!, job.bytes!);
-        } catch (err) {
-          this.writing.delete(job.name!);
-          debugLog.warn('outbox: could not spill the queue to disk', err);
-          break;
-        }
-        this.writing.delete(job.name!);
-        this.cache(entry, job.bytes!);
-        this.admit(entry, false);
-      }
-      // Whatever is not spilled (the store filled up meanwhile) stays queued for the writer.
-      this.shiftIntake();
     }
+    if (blobs.length === 0) return false;
+    const name = newSegmentName();
+    const createdAt = createdAtOf(name);
+    hold(name);
+    let records: SegmentRecord[];
+    try {
+      const encoded = encodeSegment(blobs);
+      records = encoded.records;
+      store.writeSync(name, encoded.bytes);
+    } catch (err) {
+      release(name);
+      debugLog.warn('outbox: could not spill the queue to disk', err);
+      return false;
+    }
+    let admitted = 0;
+    for (let i = 0; i < blobs.length; i++) {
+      const entry = described[i];
+      if (!entry) continue;
+      entry.name = segmentEntryName(name, i);
+      entry.createdAt = createdAt;
+      entry.segment = { name, offset: records[i]!.offset, length: records[i]!.length };
+      this.cache(entry, blobs[i]!);
+      this.admit(entry, false);
+      admitted++;
+    }
+    this.segments.set(name, admitted);
+    if (admitted === 0) this.segmentDone(name);
+    // The spilled jobs leave the queue; what did not fit (the store filled up) stays for the writer.
+    this.intake.splice(first, blobs.length);
+    if (this.intakeLength() === 0) this.clearIntake();
+    this.pump();
     return this.intakeLength() < this.config.bufferSize;
+  }
+
+  /** One envelope of a segment is done with; the file goes when all of them are. */
+  private segmentDone(name: string): void {
+    const left = (this.segments.get(name) ?? 1) - 1;
+    if (left > 0) {
+      this.segments.set(name, left);
+      return;
+    }
+    this.segments.delete(name);
+    const store = this.config.store;
+    if (!store) return;
+    this.removing.add(name);
+    void store
+      .remove(name)
+      .catch((err) => debugLog.warn('outbox: could not delete a segment file', err))
+      .finally(() => {
+        this.removing.delete(name);
+        release(name);
+        this.checkIdle();
+      });
   }
 
   /**
@@ -262,9 +325,16 @@ export class Outbox implements Adopter {
     if (!store) return;
     for (const name of this.removing) store.removeSync(name);
     if (this.mode !== 'disk') return;
+    const segmentsWritten = new Set<string>();
     for (let i = this.intakeHead; i < this.intake.length; i++) {
       const job = this.intake[i]!;
       try {
+        if (job.segment) {
+          // Its segment's asynchronous write will never finish: write the same file now.
+          if (!segmentsWritten.has(job.segment.name)) store.writeSync(job.segment.name, job.segment.bytes);
+          segmentsWritten.add(job.segment.name);
+          continue;
+        }
         job.bytes ??= serializeEnvelope(job.envelope);
         job.name ??= newEnvelopeName();
         store.writeSync(job.name, job.bytes);
@@ -314,7 +384,8 @@ export class Outbox implements Adopter {
       for (const found of await store.list(now)) {
         if (this.isKnown(found) || !mayAdopt(found)) continue;
         // Adopt it under a name of our own, so that no other process sends it too.
-        const name = newEnvelopeName(createdAtOf(found));
+        const segment = isSegmentName(found);
+        const name = segment ? newSegmentName(createdAtOf(found)) : newEnvelopeName(createdAtOf(found));
         hold(name);
         let bytes: Uint8Array;
         try {
@@ -325,6 +396,10 @@ export class Outbox implements Adopter {
           bytes = await store.read(name);
         } catch {
           release(name);
+          continue;
+        }
+        if (segment) {
+          await this.loadSegment(name, bytes, now);
           continue;
         }
         let envelope: Envelope;
@@ -357,6 +432,36 @@ export class Outbox implements Adopter {
       this.pump();
       this.checkIdle();
     }
+  }
+
+  /** The envelopes of an adopted segment file, each an entry of its own. */
+  private async loadSegment(name: string, bytes: Uint8Array, now: number): Promise<void> {
+    const store = this.config.store!;
+    let admitted = 0;
+    try {
+      const records = decodeSegment(bytes);
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        const entry = describeEnvelope(segmentEntryName(name, i), createdAtOf(name), record.byteLength, parseEnvelope(record));
+        if (now - entry.createdAt > this.config.maxAgeMs) {
+          this.record('cache_overflow', entry.outcomes);
+          continue;
+        }
+        entry.segment = { name, offset: record.byteOffset - bytes.byteOffset, length: record.byteLength };
+        this.cache(entry, record.slice());
+        this.admit(entry, false);
+        admitted++;
+      }
+    } catch (err) {
+      // Only a power loss can do this (writes are atomic); nothing in it can be recovered.
+      this.corrupt++;
+      debugLog.warn(`outbox: removed unreadable segment ${name}`, err);
+      await store.remove(name).catch(() => {});
+      release(name);
+      return;
+    }
+    this.segments.set(name, admitted);
+    if (admitted === 0) this.segmentDone(name);
   }
 
   private isKnown(name: string): boolean {
@@ -392,6 +497,12 @@ export class Outbox implements Adopter {
       while (this.intakeLength() > 0) {
         // Several files at once: each write is a few thread-pool round trips (write, rename), and
         // one at a time a burst of 10,000 would take seconds to reach the disk.
+        if (this.mode === 'disk' && this.intakeLength() > 1) {
+          // Several waiting: one segment file for all of them (segment.ts).
+          if (!(await this.writeSegment(this.intake.slice(this.intakeHead, this.intakeHead + SEGMENT_BATCH)))) return;
+          this.pump();
+          continue;
+        }
         const batch = this.intake.slice(this.intakeHead, this.intakeHead + WRITE_BATCH);
         const entries = batch.map((job) => this.prepare(job));
         if (this.mode === 'disk') {
@@ -428,8 +539,70 @@ export class Outbox implements Adopter {
     }
   }
 
+  /**
+   * Writes the jobs as one segment and admits them; false when a spill or the exit hook took
+   * them over meanwhile (the writer then stops).
+   */
+  private async writeSegment(batch: IntakeJob[]): Promise<boolean> {
+    const store = this.config.store!;
+    const blobs: Uint8Array[] = [];
+    const described: Array<OutboxEntry | undefined> = [];
+    for (const job of batch) {
+      job.taken = true;
+      try {
+        job.bytes ??= serializeEnvelope(job.envelope);
+        blobs.push(job.bytes);
+        described.push(describeEnvelope('', 0, job.bytes.byteLength, job.envelope));
+      } catch (err) {
+        debugLog.error('could not serialize an envelope', err);
+        for (const item of job.envelope.items) this.record('internal_sdk_error', itemOutcomes(item));
+        blobs.push(new Uint8Array(0));
+        described.push(undefined);
+      }
+    }
+    const name = newSegmentName();
+    const createdAt = createdAtOf(name);
+    hold(name);
+    this.writing.add(name);
+    const { bytes, records } = encodeSegment(blobs);
+    for (const job of batch) job.segment = { name, bytes };
+    try {
+      await store.write(name, bytes);
+    } catch (err) {
+      this.fallBackToMemory(err);
+    }
+    this.writing.delete(name);
+    // Counted before admitting: admitting may evict (cache_overflow) one of these at once.
+    if (this.mode === 'disk') this.segments.set(name, described.filter(Boolean).length);
+    let admitted = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const job = batch[i]!;
+      // The exit hook wrote this segment itself and cleared the queue: nothing more to do.
+      if (this.intake[this.intakeHead] !== job) return false;
+      this.shiftIntake();
+      const entry = described[i];
+      if (!entry) continue;
+      entry.name = segmentEntryName(name, i);
+      entry.createdAt = createdAt;
+      if (this.mode === 'memory') entry.bytes = blobs[i];
+      else {
+        entry.segment = { name, offset: records[i]!.offset, length: records[i]!.length };
+        this.cache(entry, blobs[i]!);
+      }
+      this.admit(entry, true);
+      admitted++;
+    }
+    if (this.mode !== 'disk') release(name);
+    else if (admitted === 0) {
+      this.segments.set(name, 1);
+      this.segmentDone(name);
+    }
+    return true;
+  }
+
   /** Serializes and names a job; undefined (counted) when it cannot be serialized. */
   private prepare(job: IntakeJob): OutboxEntry | undefined {
+    job.taken = true;
     try {
       job.bytes ??= serializeEnvelope(job.envelope);
       if (job.name === undefined) {
@@ -591,7 +764,13 @@ export class Outbox implements Adopter {
     try {
       let stored: Uint8Array;
       try {
-        stored = entry.bytes ?? entry.cached ?? (await this.config.store!.read(entry.name));
+        const store = this.config.store!;
+        stored =
+          entry.bytes ??
+          entry.cached ??
+          (entry.segment
+            ? await store.readRange(entry.segment.name, entry.segment.offset, entry.segment.length)
+            : await store.read(entry.name));
         if (!entry.bytes && !entry.cached) headerOf(stored); // damaged on disk: fail here, not at the server
       } catch (err) {
         // Gone from disk (another process sharing the folder delivered it), or damaged by a
@@ -643,7 +822,7 @@ export class Outbox implements Adopter {
     const store = this.config.store;
     if (!this.closed || !store || entry.bytes) return;
     this.forget(entry);
-    handOver(store.directory, entry.name);
+    if (!entry.segment) handOver(store.directory, entry.name);
   }
 
   private giveUp(entry: OutboxEntry, err: unknown): void {
@@ -655,6 +834,8 @@ export class Outbox implements Adopter {
       debugLog.warn(`outbox: dropped unreadable envelope ${entry.name}`, err);
       this.record('internal_sdk_error', entry.outcomes);
       this.deleteFile(entry);
+    } else if (entry.segment) {
+      this.segmentDone(entry.segment.name);
     } else {
       release(entry.name);
     }
@@ -664,6 +845,10 @@ export class Outbox implements Adopter {
 
   private deleteFile(entry: OutboxEntry): void {
     const store = this.config.store;
+    if (entry.segment) {
+      this.segmentDone(entry.segment.name);
+      return;
+    }
     if (entry.bytes || !store) {
       release(entry.name);
       return;
