@@ -32,12 +32,16 @@ export async function runFlood(server: TestServer, cacheDir: string, o: FloodOpt
   server.envelopes.length = 0;
   server.fallback = o.outageMs ? { status: 503 } : { status: 200 };
   let acceptedFrom = 0;
-  const heal = o.outageMs
-    ? setTimeout(() => {
-        acceptedFrom = server.envelopes.length; // everything recorded before was answered 503
-        server.fallback = { status: 200 };
-      }, o.outageMs)
-    : undefined;
+  // The outage covers every capture: it starts when the child begins capturing (not at spawn: a
+  // slow start must not eat into it) and ends `outageMs` later, but never before the last capture.
+  let heal: ReturnType<typeof setTimeout> | undefined;
+  let timerDone = false;
+  let capturesDone = false;
+  const healIfDue = () => {
+    if (!o.outageMs || !timerDone || !capturesDone || server.fallback.status === 200) return;
+    acceptedFrom = server.envelopes.length; // everything recorded before was answered 503
+    server.fallback = { status: 200 };
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
     cwd: path.resolve(here, '../..'),
     env: {
@@ -52,7 +56,19 @@ export async function runFlood(server: TestServer, cacheDir: string, o: FloodOpt
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c;
+    if (heal === undefined && stdout.includes('capturing\n')) {
+      heal = setTimeout(() => {
+        timerDone = true;
+        healIfDue();
+      }, o.outageMs ?? 0);
+    }
+    if (!capturesDone && stdout.includes('captured\n')) {
+      capturesDone = true;
+      healIfDue();
+    }
+  });
   child.stderr.on('data', (c: Buffer) => (stderr += c));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearTimeout(heal);

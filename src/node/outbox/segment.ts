@@ -1,5 +1,5 @@
 // A segment: several envelopes in one file, written when a burst spills the in-memory queue to
-// disk (Outbox.spillSync). One file per burst instead of one per envelope turns a hundred
+// disk (OutboxWriter.spillSync). One file per burst instead of one per envelope turns a hundred
 // open/write/close/rename round trips on the caller's tick into one: a capture in a burst then
 // costs a few microseconds of disk time instead of tens.
 //

@@ -1,0 +1,142 @@
+// The outbox's start-up side: takes over what a previous run (or a dead sibling process) left in
+// the folder, and what a closed outbox of this process hands over. Every file is first renamed to
+// a name of our own (ownership.ts), so that no other process sends it too, then read back into
+// entries; expired and unreadable ones are counted and removed. Kept apart from the writer because
+// it only ever reads what others wrote, and runs once per outbox (plus the odd hand-over).
+
+import { debugLog } from '../../core/debug-log.js';
+import { parseEnvelope, type Envelope } from '../../core/envelope.js';
+import { createdAtOf, newEnvelopeName, newSegmentName } from './disk-store.js';
+import { describeEnvelope } from './entry.js';
+import { hold, mayAdopt, release } from './ownership.js';
+import { decodeSegment, isSegmentName } from './segment.js';
+import type { OutboxSender } from './sender.js';
+import { segmentEntryName, type OutboxState } from './state.js';
+
+export class OutboxLoader {
+  constructor(
+    private readonly state: OutboxState,
+    private readonly sender: OutboxSender,
+  ) {}
+
+  /** Takes over a file a closed outbox of this process still had (ownership.ts); the name stays held. */
+  async adoptFile(name: string): Promise<void> {
+    const state = this.state;
+    const store = state.config.store;
+    try {
+      if (!store || state.closed || state.byName.has(name)) return;
+      const bytes = await store.read(name);
+      const entry = describeEnvelope(name, createdAtOf(name), bytes.byteLength, parseEnvelope(bytes));
+      state.admit(entry, true);
+    } catch (err) {
+      // Gone (delivered meanwhile) or unreadable: the next start's loader deals with what is left.
+      release(name);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') debugLog.warn(`outbox: could not adopt ${name}`, err);
+    } finally {
+      this.sender.pump();
+      state.checkIdle();
+    }
+  }
+
+  // ---- loading what a previous run left --------------------------------------------------------------
+
+  async load(): Promise<void> {
+    const state = this.state;
+    const store = state.config.store;
+    try {
+      if (!store) return;
+      try {
+        await store.open();
+      } catch (err) {
+        state.fallBackToMemory(err);
+        return;
+      }
+      const now = Date.now();
+      for (const found of await store.list(now)) {
+        if (this.isKnown(found) || !mayAdopt(found)) continue;
+        // Adopt it under a name of our own, so that no other process sends it too.
+        const segment = isSegmentName(found);
+        const name = segment ? newSegmentName(createdAtOf(found)) : newEnvelopeName(createdAtOf(found));
+        hold(name);
+        let bytes: Uint8Array;
+        try {
+          if (!(await store.claim(found, name))) {
+            release(name);
+            continue; // another process adopted or delivered it first
+          }
+          bytes = await store.read(name);
+        } catch {
+          release(name);
+          continue;
+        }
+        if (segment) {
+          await this.loadSegment(name, bytes, now);
+          continue;
+        }
+        let envelope: Envelope;
+        try {
+          envelope = parseEnvelope(bytes);
+        } catch (err) {
+          // Only a power loss can do this (writes are atomic); nothing in it can be recovered.
+          state.corrupt++;
+          debugLog.warn(`outbox: removed unreadable file ${name}`, err);
+          await store.remove(name).catch(() => {});
+          release(name);
+          continue;
+        }
+        const entry = describeEnvelope(name, createdAtOf(name), bytes.byteLength, envelope);
+        if (now - entry.createdAt > state.config.maxAgeMs) {
+          state.record('cache_overflow', entry.outcomes);
+          await store.remove(name).catch(() => {});
+          release(name);
+          continue;
+        }
+        state.admit(entry, false);
+      }
+      state.entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      state.enforceBounds();
+      if (state.entries.length) debugLog.log(`outbox: ${state.entries.length} envelope(s) from an earlier run to send`);
+    } catch (err) {
+      debugLog.error('outbox: could not read the cache folder', err);
+    } finally {
+      state.loaded = true;
+      this.sender.pump();
+      state.checkIdle();
+    }
+  }
+
+  /** The envelopes of an adopted segment file, each an entry of its own. */
+  private async loadSegment(name: string, bytes: Uint8Array, now: number): Promise<void> {
+    const state = this.state;
+    const store = state.config.store!;
+    let admitted = 0;
+    try {
+      const records = decodeSegment(bytes);
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        const entry = describeEnvelope(segmentEntryName(name, i), createdAtOf(name), record.byteLength, parseEnvelope(record));
+        if (now - entry.createdAt > state.config.maxAgeMs) {
+          state.record('cache_overflow', entry.outcomes);
+          continue;
+        }
+        entry.segment = { name, offset: record.byteOffset - bytes.byteOffset, length: record.byteLength };
+        state.cache(entry, record.slice());
+        state.admit(entry, false);
+        admitted++;
+      }
+    } catch (err) {
+      // Only a power loss can do this (writes are atomic); nothing in it can be recovered.
+      state.corrupt++;
+      debugLog.warn(`outbox: removed unreadable segment ${name}`, err);
+      await store.remove(name).catch(() => {});
+      release(name);
+      return;
+    }
+    state.segments.set(name, admitted);
+    if (admitted === 0) state.segmentDone(name);
+  }
+
+  private isKnown(name: string): boolean {
+    return this.state.byName.has(name) || this.state.writing.has(name) || this.state.removing.has(name);
+  }
+}
