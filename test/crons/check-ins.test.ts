@@ -1,24 +1,23 @@
 // captureCheckIn and withMonitor end to end: the check_in items the local server receives
 // (snake_case monitor config, release, environment, trace), sync and async jobs that succeed or
 // throw, bad input, and the monitor rate limit.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { captureCheckIn, withMonitor } from '../../src/core/check-ins/index.js';
 import type { Options } from '../../src/core/types.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { flushChecked } from '../helpers/flushed.js';
 import { checkInsOf } from '../logs/received.js';
 
-let sentry: TestServer;
+const sentry = useSentryServer({ beforeEach: ['closeClient', 'resetScopes', 'clearEnvelopes'] });
 
 function init(options: Options = {}): void {
   faultline.init({ dsn: sentry.dsn, defaultIntegrations: false, release: 'jobs@2.0.0', environment: 'production', ...options });
 }
 
 async function sent(): Promise<any[]> {
-  assert.equal(await faultline.flush(3000), true);
-  assert.deepEqual(sentry.errors(), [], 'every envelope passes the protocol kit');
+  await flushChecked(sentry, 3000);
   return checkInsOf(sentry);
 }
 
@@ -34,19 +33,6 @@ function runOf(checkIns: any[], slug: string): [any, any] {
   assert.ok(start && end, `${slug}: one in_progress and one final check-in`);
   return [start, end];
 }
-
-before(async () => {
-  sentry = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await sentry.close();
-});
-beforeEach(async () => {
-  await faultline.close(100);
-  resetScopesForTests();
-  sentry.envelopes.length = 0;
-});
 
 test('captureCheckIn sends the check-in with its monitor config in snake_case', async () => {
   init();

@@ -1,29 +1,17 @@
 // node-cron and cron jobs monitored through the helpers, proven with real every-second ticks:
 // each run sends in_progress then ok (or error, with the job's error reported), under the job's
 // name, with the monitor configured from its schedule.
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeCron from 'node-cron';
 import { CronJob } from 'cron';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { instrumentCron, instrumentNodeCron } from '../../src/node/cron/index.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 import { checkInsOf } from '../logs/received.js';
 
-let sentry: TestServer;
-
-before(async () => {
-  sentry = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await sentry.close();
-});
-beforeEach(async () => {
-  await faultline.close(100);
-  resetScopesForTests();
-  sentry.envelopes.length = 0;
+const sentry = useSentryServer({ beforeEach: ['closeClient', 'resetScopes', 'clearEnvelopes'] });
+beforeEach(() => {
   faultline.init({ dsn: sentry.dsn, defaultIntegrations: false, release: 'cron-app@1.0.0' });
 });
 

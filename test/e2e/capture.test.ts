@@ -1,25 +1,12 @@
 // The capture API end to end: real client, real HTTP transport, a real server on 127.0.0.1.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { sentEvents } from '../helpers/flushed.js';
 
-let server: TestServer;
+const server = useSentryServer({ beforeEach: ['resetScopes', 'clearEnvelopes', 'resetReplies'] });
 const ID = /^[0-9a-f]{32}$/;
-
-before(async () => {
-  server = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await server.close();
-});
-beforeEach(() => {
-  resetScopesForTests();
-  server.envelopes.length = 0;
-  server.fallback = { status: 200 };
-});
 
 // These tests pin the capture pipeline's contract over the in-memory transport (`offline: false`);
 // the durable outbox that is the Node default has its own tests in test/delivery/.
@@ -27,11 +14,7 @@ function init(extra: faultline.Options = {}) {
   return faultline.init({ dsn: server.dsn, release: 'app@1.0.0', environment: 'test', offline: false, ...extra });
 }
 
-async function sent(): Promise<any[]> {
-  assert.equal(await faultline.flush(2000), true, 'flush delivers everything');
-  assert.deepEqual(server.errors(), [], 'every envelope passes the protocol kit');
-  return server.events();
-}
+const sent = () => sentEvents(server);
 
 /** The event whose message is `text`: envelopes travel in parallel, so arrival order is not capture order. */
 function byMessage(events: any[], text: string): any {

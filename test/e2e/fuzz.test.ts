@@ -1,19 +1,12 @@
 // Thousands of hostile inputs to every public function: nothing may throw into the caller, and
 // every event that reaches the server must be valid JSON that passes the official schema.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as faultline from '../../src/index.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 
-let server: TestServer;
-before(async () => {
-  server = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await server.close();
-});
+const server = useSentryServer();
 
 function hostileObjects(): unknown[] {
   const cyclic: Record<string, unknown> = { name: 'cycle' };

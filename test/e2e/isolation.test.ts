@@ -1,20 +1,16 @@
 // 100 concurrent units of work, each in its own isolation scope, interleaved with awaits and
 // timers: no event may carry another task's data.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import * as faultline from '../../src/index.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 
-let server: TestServer;
-before(async () => {
-  server = await startSentryServer();
+const server = useSentryServer({ setup: initClient });
+
+function initClient(): void {
   faultline.init({ dsn: server.dsn, transportOptions: { bufferSize: 1000 } });
-});
-after(async () => {
-  await faultline.close(100);
-  await server.close();
-});
+}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,27 +1,29 @@
 // How the SDK reacts to what a server answers: rate limits obeyed, failures counted, flush
 // honest, and never an error surfacing in the application.
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as faultline from '../../src/index.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 
-let server: TestServer;
 const appErrors: unknown[] = [];
 const onAppError = (e: unknown) => appErrors.push(e);
+// No closing of the client at the end: afterEach closes every test's own.
+const server = useSentryServer({
+  setup: watchAppErrors,
+  beforeEach: ['clearEnvelopes', 'resetReplies'],
+  closeAtEnd: false,
+  teardown: () => {
+    process.off('uncaughtException', onAppError);
+    process.off('unhandledRejection', onAppError);
+  },
+});
 
-before(async () => {
-  server = await startSentryServer();
+function watchAppErrors(): void {
   process.on('uncaughtException', onAppError);
   process.on('unhandledRejection', onAppError);
-});
-after(async () => {
-  process.off('uncaughtException', onAppError);
-  process.off('unhandledRejection', onAppError);
-  await server.close();
-});
+}
+
 beforeEach(() => {
-  server.envelopes.length = 0;
-  server.fallback = { status: 200 };
   // The in-memory transport's answers to each reply; the durable outbox (the Node default), which
   // keeps and retries instead, is tested against the same faults in test/delivery/.
   faultline.init({ dsn: server.dsn, offline: false, transportOptions: { timeout: 300 } });

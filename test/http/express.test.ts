@@ -1,22 +1,21 @@
 // Express 5 under 50 concurrent failing requests, each with its own user: per-request isolation
 // (HttpServer integration) and the error middleware.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type * as http from 'node:http';
 import express from 'express';
 import * as faultline from '../../src/index.js';
 import { httpServerIntegration } from '../../src/integrations/http-server.js';
 import { setupExpressErrorHandler } from '../../src/integrations/express.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { closeApp, localUrl } from '../helpers/local-app.js';
 import { checkEvents, failingHandler, fireConcurrentFailures } from './concurrent-apps.js';
 
-let sentry: TestServer;
 let app: http.Server;
 let base: string;
+const sentry = useSentryServer({ setup: startApp, teardown: () => closeApp(app) });
 
-before(async () => {
-  sentry = await startSentryServer();
+async function startApp(): Promise<void> {
   faultline.init({ dsn: sentry.dsn, integrations: [httpServerIntegration()], transportOptions: { bufferSize: 1000 } });
   const ex = express();
   ex.set('env', 'test'); // finalhandler prints errors outside the test env
@@ -31,15 +30,8 @@ before(async () => {
   });
   setupExpressErrorHandler(ex);
   app = ex.listen(0, '127.0.0.1');
-  await new Promise((r) => app.once('listening', r));
-  base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-});
-after(async () => {
-  await faultline.close(100);
-  app.closeAllConnections();
-  await new Promise((r) => app.close(r));
-  await sentry.close();
-});
+  base = await localUrl(app);
+}
 
 test('each of 50 concurrent Express requests reports its own request, user and route', async () => {
   await fireConcurrentFailures(base);

@@ -1,15 +1,20 @@
 // Fastify 5 under 50 concurrent failing requests, each with its own user.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import * as faultline from '../../src/index.js';
 import { httpServerIntegration } from '../../src/integrations/http-server.js';
 import { faultlineFastifyPlugin, setupFastifyErrorHandler } from '../../src/integrations/fastify.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 import { checkEvents, failingHandler, fireConcurrentFailures } from './concurrent-apps.js';
 
-let sentry: TestServer;
 const apps: FastifyInstance[] = [];
+const sentry = useSentryServer({
+  setup: initClient,
+  teardown: async () => {
+    for (const app of apps) await app.close();
+  },
+});
 
 async function startApp(install: (app: FastifyInstance) => Promise<void> | void): Promise<string> {
   const app = Fastify({ logger: false });
@@ -25,15 +30,9 @@ async function startApp(install: (app: FastifyInstance) => Promise<void> | void)
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
 
-before(async () => {
-  sentry = await startSentryServer();
+function initClient(): void {
   faultline.init({ dsn: sentry.dsn, integrations: [httpServerIntegration()], transportOptions: { bufferSize: 1000 } });
-});
-after(async () => {
-  await faultline.close(100);
-  for (const app of apps) await app.close();
-  await sentry.close();
-});
+}
 
 test('setupFastifyErrorHandler: 50 concurrent requests each report their own request, user and route', async () => {
   const base = await startApp((app) => setupFastifyErrorHandler(app));

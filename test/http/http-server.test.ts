@@ -1,16 +1,17 @@
 // node:http servers without any framework: per-request isolation (also across body chunks that
 // arrive later), and the request data rules (PII, body size, query scrubbing, transaction).
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as faultline from '../../src/index.js';
 import { httpServerIntegration } from '../../src/integrations/http-server.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { closeApp, localUrl } from '../helpers/local-app.js';
+import { sentEvents } from '../helpers/flushed.js';
 
-let sentry: TestServer;
 let app: http.Server;
 let base: string;
+const sentry = useSentryServer({ setup: startApp, beforeEach: ['clearEnvelopes'], teardown: () => closeApp(app) });
 /** What the current test's handler does; the server is shared. */
 let handle: (req: http.IncomingMessage & { body?: unknown }, res: http.ServerResponse) => void;
 
@@ -22,9 +23,7 @@ function init(options: faultline.Options = {}) {
 
 async function sent(count: number): Promise<any[]> {
   await sentry.waitFor(() => sentry.events().length >= count, 5000);
-  assert.equal(await faultline.flush(2000), true);
-  assert.deepEqual(sentry.errors(), [], 'every envelope passes the protocol kit');
-  return sentry.events();
+  return sentEvents(sentry);
 }
 
 /** Sends a body in two chunks with a pause, so the second arrives in a later socket read. */
@@ -40,21 +39,10 @@ function postInTwoChunks(path: string, first: string, second: string, headers: h
   });
 }
 
-before(async () => {
-  sentry = await startSentryServer();
-  app = http.createServer((req, res) => handle(req, res));
-  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-});
-after(async () => {
-  await faultline.close(100);
-  app.closeAllConnections();
-  await new Promise((r) => app.close(r));
-  await sentry.close();
-});
-beforeEach(() => {
-  sentry.envelopes.length = 0;
-});
+async function startApp(): Promise<void> {
+  app = http.createServer((req, res) => handle(req, res)).listen(0, '127.0.0.1');
+  base = await localUrl(app);
+}
 
 test('the isolation scope holds across awaits and across body chunks read later, under concurrency', async () => {
   init();

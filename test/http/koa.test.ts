@@ -1,22 +1,21 @@
 // Koa under 50 concurrent failing requests, each with its own user.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import * as faultline from '../../src/index.js';
 import { httpServerIntegration } from '../../src/integrations/http-server.js';
 import { koaErrorHandler } from '../../src/integrations/koa.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { closeApp, localUrl } from '../helpers/local-app.js';
 import { checkEvents, failingHandler, fireConcurrentFailures } from './concurrent-apps.js';
 
-let sentry: TestServer;
 let server: http.Server;
 let base: string;
+const sentry = useSentryServer({ setup: startApp, teardown: () => closeApp(server) });
 const appErrors: unknown[] = [];
 
-before(async () => {
-  sentry = await startSentryServer();
+async function startApp(): Promise<void> {
   faultline.init({ dsn: sentry.dsn, integrations: [httpServerIntegration()], transportOptions: { bufferSize: 1000 } });
   const app = new Koa();
   app.on('error', (err) => appErrors.push(err)); // replaces Koa's stderr logging, proves the rethrow
@@ -33,15 +32,8 @@ before(async () => {
     await failingHandler(match![1]!);
   });
   server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-after(async () => {
-  await faultline.close(100);
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-  await sentry.close();
-});
+  base = await localUrl(server);
+}
 
 test('each of 50 concurrent Koa requests reports its own request, user and route; errors are rethrown', async () => {
   await fireConcurrentFailures(base);

@@ -1,26 +1,27 @@
 // Outgoing node:http and fetch requests made while handling a request become breadcrumbs of that
 // request only: URL without credentials or secret query values, status, level, duration. The
 // SDK's own requests to the DSN never appear.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as faultline from '../../src/index.js';
 import { httpServerIntegration } from '../../src/integrations/http-server.js';
 import { httpBreadcrumbsIntegration } from '../../src/integrations/http-breadcrumbs.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { closeApp, localUrl } from '../helpers/local-app.js';
 
-let sentry: TestServer;
 let upstream: http.Server;
 let app: http.Server;
 let upstreamBase: string;
 let appBase: string;
+const sentry = useSentryServer({
+  setup: startApps,
+  teardown: async () => {
+    for (const s of [app, upstream]) await closeApp(s);
+  },
+});
 
-function listen(server: http.Server): Promise<string> {
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
-  );
-}
+const listen = (server: http.Server) => localUrl(server.listen(0, '127.0.0.1'));
 
 function httpGet(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,8 +34,7 @@ function httpGet(url: string): Promise<number> {
   });
 }
 
-before(async () => {
-  sentry = await startSentryServer();
+async function startApps(): Promise<void> {
   faultline.init({
     dsn: sentry.dsn,
     integrations: [httpServerIntegration(), httpBreadcrumbsIntegration()],
@@ -60,15 +60,7 @@ before(async () => {
     res.end();
   });
   appBase = await listen(app);
-});
-after(async () => {
-  await faultline.close(100);
-  for (const s of [app, upstream]) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-  await sentry.close();
-});
+}
 
 test('http and fetch calls from concurrent handlers are recorded on their own request, scrubbed', async () => {
   // Through the agent's keep-alive sockets, responses of one request may arrive on a socket

@@ -1,16 +1,16 @@
 // pino records through the `tracing:pino_asJson` channel: breadcrumbs below the event level,
 // events (message or exception) at and above it, with the record's fields.
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { pinoIntegration, type PinoIntegrationOptions } from '../../src/integrations/pino.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { sentEvents } from '../helpers/flushed.js';
 
-let sentry: TestServer;
+const sentry = useSentryServer({ beforeEach: ['resetScopes', 'clearEnvelopes'] });
 const lines: string[] = [];
 const sink = new Writable({
   write(chunk, _encoding, done) {
@@ -23,22 +23,9 @@ function init(options: PinoIntegrationOptions = {}) {
   faultline.init({ dsn: sentry.dsn, integrations: [pinoIntegration(options)] });
 }
 
-async function sent(): Promise<any[]> {
-  assert.equal(await faultline.flush(2000), true);
-  assert.deepEqual(sentry.errors(), [], 'every envelope passes the protocol kit');
-  return sentry.events();
-}
+const sent = () => sentEvents(sentry);
 
-before(async () => {
-  sentry = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await sentry.close();
-});
 beforeEach(() => {
-  resetScopesForTests();
-  sentry.envelopes.length = 0;
   lines.length = 0;
 });
 

@@ -1,21 +1,17 @@
 // winston through the FaultlineTransport built on winston-transport's base class: breadcrumbs
 // below the event level, events (message or exception) at and above it, with the record's fields.
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { createWinstonTransport } from '../../src/integrations/winston.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { sentEvents } from '../helpers/flushed.js';
 
-let sentry: TestServer;
+const sentry = useSentryServer({ beforeEach: ['resetScopes', 'clearEnvelopes'] });
 
-async function sent(): Promise<any[]> {
-  assert.equal(await faultline.flush(2000), true);
-  assert.deepEqual(sentry.errors(), [], 'every envelope passes the protocol kit');
-  return sentry.events();
-}
+const sent = () => sentEvents(sentry);
 
 function logger(transport: object) {
   return winston.createLogger({
@@ -25,17 +21,8 @@ function logger(transport: object) {
   });
 }
 
-before(async () => {
-  sentry = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await sentry.close();
-});
 beforeEach(() => {
-  resetScopesForTests();
   faultline.init({ dsn: sentry.dsn });
-  sentry.envelopes.length = 0;
 });
 
 test('records become breadcrumbs with fields; an error record becomes an event with its fields', async () => {

@@ -1,6 +1,6 @@
 // Console, pino and winston records forwarded as structured logs (besides their breadcrumbs and
 // events), and buffered logs delivered when the process ends by itself, crashes, or is stopped.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -8,14 +8,14 @@ import pino from 'pino';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { pinoIntegration } from '../../src/integrations/pino.js';
 import { createWinstonTransport } from '../../src/integrations/winston.js';
 import type { Integration } from '../../src/core/types.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { flushChecked } from '../helpers/flushed.js';
 import { attr, logsOf, runApp } from './received.js';
 
-let sentry: TestServer;
+const sentry = useSentryServer({ beforeEach: ['closeClient', 'resetScopes', 'clearEnvelopes'] });
 const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 function init(integrations: Integration[], enableLogs = true): void {
@@ -23,23 +23,9 @@ function init(integrations: Integration[], enableLogs = true): void {
 }
 
 async function flushed(): Promise<any[]> {
-  assert.equal(await faultline.flush(3000), true);
-  assert.deepEqual(sentry.errors(), [], 'every envelope passes the protocol kit');
+  await flushChecked(sentry, 3000);
   return logsOf(sentry);
 }
-
-before(async () => {
-  sentry = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await sentry.close();
-});
-beforeEach(async () => {
-  await faultline.close(100);
-  resetScopesForTests();
-  sentry.envelopes.length = 0;
-});
 
 describe('pino', () => {
   test('records become logs with their fields, besides breadcrumbs and events', async () => {

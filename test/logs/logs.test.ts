@@ -1,40 +1,23 @@
 // Structured logs end to end: the logger API and logger.fmt, the SDK's attributes, the trace id
 // shared with errors, beforeSendLog, batching by count and by time, the buffer cap, and rate
 // limits, all checked on what the local Sentry server received (protocol kit included).
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { logger } from '../../src/core/logs/index.js';
 import type { Options } from '../../src/core/types.js';
 import { SDK_NAME, SDK_VERSION } from '../../src/core/version.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { flushChecked } from '../helpers/flushed.js';
 import { attr, itemsOfType, logsOf } from './received.js';
 
-let sentry: TestServer;
+const sentry = useSentryServer({ beforeEach: ['closeClient', 'resetScopes', 'clearEnvelopes', 'resetReplies'] });
 
 function init(options: Options = {}): void {
   faultline.init({ dsn: sentry.dsn, defaultIntegrations: false, enableLogs: true, ...options });
 }
 
-async function flushed(): Promise<void> {
-  assert.equal(await faultline.flush(3000), true);
-  assert.deepEqual(sentry.errors(), [], 'every envelope passes the protocol kit');
-}
-
-before(async () => {
-  sentry = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await sentry.close();
-});
-beforeEach(async () => {
-  await faultline.close(100);
-  resetScopesForTests();
-  sentry.envelopes.length = 0;
-  sentry.fallback = { status: 200 };
-});
+const flushed = () => flushChecked(sentry, 3000);
 
 test('each level becomes a record with its severity, typed attributes and the SDK attributes', async () => {
   init({ release: 'shop@1.2.3', environment: 'staging', serverName: 'web-1' });

@@ -1,32 +1,19 @@
 // Console and child-process breadcrumbs, on events sent to the local server.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { consoleIntegration } from '../../src/integrations/console.js';
 import { childProcessIntegration } from '../../src/integrations/child-process.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { sentEvents } from '../helpers/flushed.js';
 import { runFixture } from './run-fixture.js';
 
-let server: TestServer;
-before(async () => {
-  server = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await server.close();
-});
-beforeEach(() => {
-  resetScopesForTests();
-  server.envelopes.length = 0;
-});
+const server = useSentryServer({ beforeEach: ['resetScopes', 'clearEnvelopes'] });
 
 async function crumbsOfNextEvent(): Promise<any[]> {
   faultline.captureMessage('look at the crumbs');
-  assert.equal(await faultline.flush(2000), true);
-  assert.deepEqual(server.errors(), []);
-  const events = server.events();
+  const events = await sentEvents(server);
   assert.equal(events.length, 1);
   const crumbs = events[0].breadcrumbs;
   return Array.isArray(crumbs) ? crumbs : (crumbs?.values ?? []);

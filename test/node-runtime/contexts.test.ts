@@ -1,32 +1,20 @@
 // Contexts and modules on real events sent to the local server (which validates every field
 // type with the protocol kit), plus the pure detection functions.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { nodeContextIntegration } from '../../src/integrations/contexts.js';
 import { modulesIntegration } from '../../src/integrations/modules.js';
 import { detectCloudResource } from '../../src/node/contexts/cloud.js';
 import { parseOsRelease } from '../../src/node/contexts/os.js';
 import { createModuleCollector } from '../../src/node/contexts/modules.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 
-let server: TestServer;
-before(async () => {
-  server = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await server.close();
-});
-beforeEach(() => {
-  resetScopesForTests();
-  server.envelopes.length = 0;
-});
+const server = useSentryServer({ beforeEach: ['resetScopes', 'clearEnvelopes'] });
 
 async function sendOne(extra: faultline.Options = {}): Promise<any> {
   faultline.init({

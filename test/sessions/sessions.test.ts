@@ -1,25 +1,29 @@
 // Request-mode release health end to end: real node:http and Express servers on 127.0.0.1, the
 // `sessions` items the local server receives, errored and crashed requests, the periodic flush,
 // rate limits, and a process that crashes in a real child process.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { httpServerIntegration } from '../../src/integrations/http-server.js';
 import { setupExpressErrorHandler } from '../../src/integrations/express.js';
 import { sessionsIntegration, type SessionsIntegrationOptions } from '../../src/integrations/sessions.js';
 import type { Options } from '../../src/core/types.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { closeApp, localUrl } from '../helpers/local-app.js';
+import { flushChecked } from '../helpers/flushed.js';
 import { itemsOfType } from '../logs/received.js';
 
-let sentry: TestServer;
 let app: http.Server;
 let base: string;
+const sentry = useSentryServer({
+  setup: startApp,
+  beforeEach: ['closeClient', 'resetScopes', 'clearEnvelopes'],
+  teardown: () => closeApp(app),
+});
 
 // The test Sentry server runs in this process, so its own requests (envelopes) would be sessions.
 const notEnvelopes = (req: { url?: string }): boolean => req.url?.startsWith('/api/') === true;
@@ -48,10 +52,7 @@ function totals(): { exited: number; errored: number; crashed: number; items: nu
   return out;
 }
 
-async function flushed(): Promise<void> {
-  assert.equal(await faultline.flush(5000), true);
-  assert.deepEqual(sentry.errors(), [], 'every envelope passes the protocol kit');
-}
+const flushed = () => flushChecked(sentry, 5000);
 
 async function get(url: string): Promise<number> {
   const reply = await fetch(`${base}${url}`);
@@ -59,29 +60,16 @@ async function get(url: string): Promise<number> {
   return reply.status;
 }
 
-before(async () => {
-  sentry = await startSentryServer();
+async function startApp(): Promise<void> {
   app = http.createServer((req, res) => {
     if (req.url?.startsWith('/fail')) {
       faultline.captureException(new Error(`failed ${req.url}`));
       res.statusCode = 500;
     }
     res.end('done');
-  });
-  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-});
-after(async () => {
-  await faultline.close(100);
-  app.closeAllConnections();
-  await new Promise((r) => app.close(r));
-  await sentry.close();
-});
-beforeEach(async () => {
-  await faultline.close(100);
-  resetScopesForTests();
-  sentry.envelopes.length = 0;
-});
+  }).listen(0, '127.0.0.1');
+  base = await localUrl(app);
+}
 
 test('1000 requests with 10 failing add up exactly: 990 exited, 10 errored', async () => {
   init({ environment: 'load-test' });
@@ -117,15 +105,13 @@ test('Express: an unhandled error marks its request crashed, a captured one erro
   });
   setupExpressErrorHandler(ex);
   const server = ex.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const exBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const exBase = await localUrl(server);
   try {
     for (const url of ['/ok', '/handled', '/boom', '/message', '/ok']) await (await fetch(`${exBase}${url}`)).arrayBuffer();
     // No flush: the aggregator's own timer sends them.
     await sentry.waitFor(() => totals().exited + totals().errored + totals().crashed === 5, 10_000);
   } finally {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await closeApp(server);
   }
   assert.deepEqual(sentry.errors(), []);
   const t = totals();

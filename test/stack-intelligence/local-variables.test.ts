@@ -1,6 +1,6 @@
 // Local variables for real: a child process with includeLocalVariables throws from functions with
 // known locals; the server must receive them on the right frames, with `password` scrubbed.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
@@ -9,19 +9,12 @@ import { promisify } from 'node:util';
 import * as faultline from '../../src/index.js';
 import { localVariablesIntegration } from '../../src/integrations/local-variables.js';
 import { LocalVariablesCollector } from '../../src/node/local-variables/collector.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-let server: TestServer;
-before(async () => {
-  server = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await server.close();
-});
+const server = useSentryServer();
 
 function frameNamed(event: any, name: string): any {
   return event.exception.values.at(-1).stacktrace.frames.find((f: any) => f.function === name || f.function?.endsWith('.' + name));

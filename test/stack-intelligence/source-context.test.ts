@@ -1,39 +1,24 @@
 // Source context: the lines around in-app frames, from a bounded cache that reads each file once.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import { contextLinesIntegration } from '../../src/integrations/context-lines.js';
 import { applyContextLines, SourceFileCache, trimLine } from '../../src/node/source-context.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { sentEvents } from '../helpers/flushed.js';
 import { catchFrom, validateOrder } from './fixtures/thrower.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const throwerFile = path.join(here, 'fixtures/thrower.ts');
 const throwLine = fs.readFileSync(throwerFile, 'utf8').split('\n').findIndex((l) => l.includes('CONTEXT-THROW')) + 1;
 
-let server: TestServer;
-before(async () => {
-  server = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await server.close();
-});
-beforeEach(() => {
-  resetScopesForTests();
-  server.envelopes.length = 0;
-});
+const server = useSentryServer({ beforeEach: ['resetScopes', 'clearEnvelopes'] });
 
-async function sent(): Promise<any[]> {
-  assert.equal(await faultline.flush(3000), true);
-  assert.deepEqual(server.errors(), [], 'every envelope passes the protocol kit');
-  return server.events();
-}
+const sent = () => sentEvents(server, 3000);
 
 function frameIn(event: any, file: string): any {
   return event.exception.values.at(-1).stacktrace.frames.findLast((f: any) => f.abs_path === file);

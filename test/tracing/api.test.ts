@@ -1,6 +1,6 @@
 // The span API end to end (real client, real transport, the test server): what a transaction
 // holds, how callbacks end spans, which trace errors join, and how every drop is counted.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as faultline from '../../src/index.js';
 import { getCurrentScope, resetScopesForTests } from '../../src/core/async-context.js';
@@ -15,27 +15,12 @@ import {
   startSpanManual,
   withActiveSpan,
 } from '../../src/core/tracing/index.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 import { errorEvents, flushAndCheck, initTracing, transactions } from './helpers.js';
 
-let sentry: TestServer;
+const sentry = useSentryServer({ beforeEach: ['flushClient', 'resetScopes', 'clearEnvelopes', 'resetReplies'] });
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const PARENT = 'b7ad6b7169203331';
-
-before(async () => {
-  sentry = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await sentry.close();
-});
-beforeEach(async () => {
-  // What a test left in the queue must not land in the next test's envelopes.
-  await faultline.flush(2000);
-  resetScopesForTests();
-  sentry.envelopes.length = 0;
-  sentry.fallback = { status: 200 };
-});
 
 test('startSpan nests spans, keeps attributes, status, name and measurements, and returns the callback value', async () => {
   initTracing(sentry, { tracesSampleRate: 1 });

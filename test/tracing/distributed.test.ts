@@ -2,21 +2,20 @@
 // (a child process with its own faultline) with fetch. The second service's root span is a
 // child of the first one's http.client span, its error carries the same trace, and the first
 // service's sampling decision holds downstream whatever the downstream's own rate says.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type * as http from 'node:http';
 import express from 'express';
-import * as faultline from '../../src/index.js';
 import { setupExpressErrorHandler } from '../../src/integrations/express.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { closeApp, localUrl } from '../helpers/local-app.js';
 import { errorEvents, flushAndCheck, initTracing, transactions } from './helpers.js';
 
-let sentry: TestServer;
 let app: http.Server;
 let base: string;
+const sentry = useSentryServer({ setup: startApp, closeTimeoutMs: 1000, teardown: () => closeApp(app) });
 
 interface Downstream {
   child: ChildProcess;
@@ -48,8 +47,7 @@ async function stop(d: Downstream): Promise<void> {
 
 let downstreamUrl = '';
 
-before(async () => {
-  sentry = await startSentryServer();
+async function startApp(): Promise<void> {
   // The upstream samples checkout requests and never browse requests.
   initTracing(sentry, { tracesSampler: (ctx) => !String(ctx['name']).startsWith('GET /browse') });
   const ex = express();
@@ -66,15 +64,8 @@ before(async () => {
   });
   setupExpressErrorHandler(ex);
   app = ex.listen(0, '127.0.0.1');
-  await new Promise((r) => app.once('listening', r));
-  base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-});
-after(async () => {
-  await faultline.close(1000);
-  app.closeAllConnections();
-  await new Promise((r) => app.close(r));
-  await sentry.close();
-});
+  base = await localUrl(app);
+}
 
 test('one trace spans both services; the downstream root is a child of the upstream http.client span', async () => {
   sentry.envelopes.length = 0;

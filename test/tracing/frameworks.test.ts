@@ -1,9 +1,8 @@
 // Incoming requests as transactions on real Express, Fastify and Koa apps: the route pattern
 // names the transaction, the status code sets the span status, the request data and the
 // request's scope data are on it, and an incoming sentry-trace / traceparent is continued.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type * as http from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
@@ -11,37 +10,30 @@ import Koa from 'koa';
 import * as faultline from '../../src/index.js';
 import { startSpan } from '../../src/core/tracing/index.js';
 import { koaErrorHandler } from '../../src/integrations/koa.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { closeApp, localUrl } from '../helpers/local-app.js';
 import { flushAndCheck, initTracing, transactions } from './helpers.js';
 
-let sentry: TestServer;
 const servers: http.Server[] = [];
+const sentry = useSentryServer({
+  setup: initClient,
+  beforeEach: ['flushClient', 'clearEnvelopes'],
+  teardown: async () => {
+    for (const s of servers) await closeApp(s);
+  },
+});
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
 
-async function listen(server: http.Server): Promise<string> {
+function listen(server: http.Server): Promise<string> {
   servers.push(server);
-  if (!server.listening) await new Promise((r) => server.once('listening', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return localUrl(server);
 }
 
-before(async () => {
-  sentry = await startSentryServer();
+function initClient(): void {
   // The test's own fetch calls must not carry this process's trace headers to the apps.
   initTracing(sentry, { tracesSampleRate: 1, tracePropagationTargets: [] });
-});
-after(async () => {
-  await faultline.close(100);
-  for (const s of servers) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-  await sentry.close();
-});
-beforeEach(async () => {
-  await faultline.flush(2000);
-  sentry.envelopes.length = 0;
-});
+}
 
 test('Express: the route names the transaction; status, request data and scope data are on it', async () => {
   const app = express();

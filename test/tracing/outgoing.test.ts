@@ -1,20 +1,24 @@
 // Outgoing requests (node:http, node:https's wrapper, fetch) and tracing switched off: with no
 // rate and no sampler nothing is recorded and no span channel is subscribed, yet errors and
 // outgoing requests still carry the trace ("tracing without performance").
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import { get as esmGet } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as faultline from '../../src/index.js';
 import { getActiveSpan, startSpan } from '../../src/core/tracing/index.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
+import { closeApp, localUrl } from '../helpers/local-app.js';
 import { errorEvents, flushAndCheck, initTracing, transactions } from './helpers.js';
 
-let sentry: TestServer;
 let target: http.Server;
 let targetUrl: string;
+const sentry = useSentryServer({
+  setup: startTarget,
+  beforeEach: ['flushClient', 'clearEnvelopes'],
+  teardown: () => closeApp(target),
+});
 /** Headers of every request the target received, in order. */
 let seen: http.IncomingHttpHeaders[] = [];
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -31,25 +35,16 @@ function nodeGet(url: string, headers: Record<string, string> = {}, viaEsmImport
   });
 }
 
-before(async () => {
-  sentry = await startSentryServer();
+async function startTarget(): Promise<void> {
   target = http.createServer((req, res) => {
     seen.push(req.headers);
     if (req.url === '/fail') faultline.captureException(new Error('target failure'));
     res.end('ok');
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
-});
-after(async () => {
-  await faultline.close(100);
-  target.closeAllConnections();
-  await new Promise((r) => target.close(r));
-  await sentry.close();
-});
-beforeEach(async () => {
-  await faultline.flush(2000);
-  sentry.envelopes.length = 0;
+  }).listen(0, '127.0.0.1');
+  targetUrl = await localUrl(target);
+}
+
+beforeEach(() => {
   seen = [];
 });
 

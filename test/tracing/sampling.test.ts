@@ -1,10 +1,9 @@
 // Sampling: tracesSampleRate over many independent traces, tracesSampler, and the decision
 // inherited by children and taken over from upstream services (sentry-trace flag, baggage
 // sentry-sampled / sentry-sample_rand).
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
 import {
   continueTrace,
   getTraceData,
@@ -13,26 +12,13 @@ import {
   startSpan,
   type SamplingContext,
 } from '../../src/core/tracing/index.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 import { flushAndCheck, initTracing, transactions } from './helpers.js';
 
-let sentry: TestServer;
+const sentry = useSentryServer({ beforeEach: ['flushClient', 'resetScopes', 'clearEnvelopes'] });
 const ROOTS = 2000;
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const PARENT = 'b7ad6b7169203331';
-
-before(async () => {
-  sentry = await startSentryServer();
-});
-after(async () => {
-  await faultline.close(100);
-  await sentry.close();
-});
-beforeEach(async () => {
-  await faultline.flush(2000);
-  resetScopesForTests();
-  sentry.envelopes.length = 0;
-});
 
 /** `ROOTS` root spans, each in a trace of its own, each with one child. */
 async function runRoots(options: faultline.Options): Promise<{ sent: number; flags: number[] }> {
