@@ -22,7 +22,7 @@ const KNOWN_CATEGORIES: ReadonlySet<string> = new Set<DataCategory>([
 const SECONDS = /^\d+(?:\.\d+)?$/;
 
 export class RateLimits {
-  /** Category (or ALL) → epoch ms until which it is disabled. */
+  /** Category (or ALL) -> epoch ms until which it is disabled. */
   private readonly until = new Map<string, number>();
 
   /**

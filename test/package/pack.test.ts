@@ -78,3 +78,12 @@ test('the package holds only the built files', () => {
   assert.ok(files.includes('index.js') && files.includes('index.cjs') && files.includes('index.d.ts'));
   assert.ok(!fs.existsSync(path.join(installed, 'src')));
 });
+
+test('the bundles are Latin-1 only, so V8 keeps their source at one byte per character', () => {
+  const dist = path.join(dir, 'node_modules', 'faultline', 'dist');
+  for (const file of fs.readdirSync(dist).filter((f) => /\.(c?js)$/.test(f))) {
+    const text = fs.readFileSync(path.join(dist, file), 'utf8');
+    const wide = [...text].findIndex((ch) => ch.codePointAt(0)! > 0xff);
+    assert.equal(wide, -1, `${file} has a character outside Latin-1 near: ${text.slice(Math.max(0, wide - 40), wide + 40)}`);
+  }
+});

@@ -86,7 +86,7 @@ export function createModuleCollector(options: ModuleCollectorOptions) {
   }
 
   return {
-    /** The current name → version map (the same object until something new was loaded). */
+    /** The current name -> version map (the same object until something new was loaded). */
     get(): ModuleVersions {
       const now = Date.now();
       if (result && now - checkedAt < refreshMs) return result;

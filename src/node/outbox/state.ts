@@ -32,7 +32,7 @@ export class OutboxState {
   intakeHead = 0;
   /** Bytes of stored envelopes also kept in memory, so that sending them needs no read. */
   cachedBytes = 0;
-  /** Segment files of this outbox → how many of their envelopes are still to send. */
+  /** Segment files of this outbox -> how many of their envelopes are still to send. */
   readonly segments = new Map<string, number>();
   /** Oldest first (names sort by creation time). */
   readonly entries: OutboxEntry[] = [];
