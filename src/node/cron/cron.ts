@@ -5,9 +5,8 @@
 //   const MonitoredCronJob = faultline.cron.instrumentCron(CronJob, 'nightly-report');
 //   MonitoredCronJob.from({ cronTime: '0 3 * * *', onTick: runReport, start: true });
 import type { MonitorConfig } from '../../core/check-ins/monitor-config.js';
-import { withMonitor } from '../../core/check-ins/with-monitor.js';
 import { debugLog } from '../../core/debug-log.js';
-import { monitorConfigFor, reportJobError } from './schedule.js';
+import { monitorConfigFor, monitoredJob } from './schedule.js';
 
 const MECHANISM = 'auto.function.cron';
 
@@ -22,27 +21,7 @@ interface JobParams {
 }
 
 function monitoredTick(slug: string, onTick: Tick, config: MonitorConfig | undefined): Tick {
-  return function (this: unknown, ...args: unknown[]): unknown {
-    return withMonitor(
-      slug,
-      () => {
-        try {
-          const result = onTick.apply(this, args);
-          if (result && typeof (result as Promise<unknown>).then === 'function') {
-            return (result as Promise<unknown>).then(undefined, (err: unknown) => {
-              reportJobError(err, MECHANISM);
-              throw err;
-            });
-          }
-          return result;
-        } catch (err) {
-          reportJobError(err, MECHANISM);
-          throw err;
-        }
-      },
-      config,
-    );
-  };
+  return monitoredJob(slug, onTick, config, MECHANISM);
 }
 
 /**

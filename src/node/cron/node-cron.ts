@@ -5,9 +5,8 @@
 //   const cron = faultline.cron.instrumentNodeCron(nodeCron);
 //   cron.schedule('0 3 * * *', runReport, { name: 'nightly-report' });
 import type { MonitorConfig } from '../../core/check-ins/monitor-config.js';
-import { withMonitor } from '../../core/check-ins/with-monitor.js';
 import { debugLog } from '../../core/debug-log.js';
-import { monitorConfigFor, reportJobError } from './schedule.js';
+import { monitorConfigFor, monitoredJob } from './schedule.js';
 
 type ScheduleFn = (expression: string, task: unknown, options?: { name?: unknown; timezone?: unknown }) => unknown;
 
@@ -30,28 +29,7 @@ function wrapScheduler(original: ScheduleFn, overrides: Partial<MonitorConfig> |
       return original.call(this, expression, task, options);
     }
     const config = monitorConfigFor(expression, options?.timezone, overrides);
-    const job = task as (...args: unknown[]) => unknown;
-    const monitored = function (this: unknown, ...args: unknown[]): unknown {
-      return withMonitor(
-        name,
-        () => {
-          try {
-            const result = job.apply(this, args);
-            if (result && typeof (result as Promise<unknown>).then === 'function') {
-              return (result as Promise<unknown>).then(undefined, (err: unknown) => {
-                reportJobError(err, MECHANISM);
-                throw err;
-              });
-            }
-            return result;
-          } catch (err) {
-            reportJobError(err, MECHANISM);
-            throw err;
-          }
-        },
-        config,
-      );
-    };
+    const monitored = monitoredJob(name, task as (...args: unknown[]) => unknown, config, MECHANISM);
     return original.call(this, expression, monitored, options);
   };
 }

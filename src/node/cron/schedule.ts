@@ -3,6 +3,7 @@
 // month or weekday names. Monitors work per minute, so seconds are dropped ("every second" is
 // monitored as "every minute"), and names become numbers.
 import type { MonitorConfig } from '../../core/check-ins/monitor-config.js';
+import { withMonitor } from '../../core/check-ins/with-monitor.js';
 import { captureAutoException } from '../capture-auto.js';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -42,4 +43,34 @@ export function monitorConfigFor(
 /** A job that throws is reported (the scheduler swallows it), then rethrown to the scheduler. */
 export function reportJobError(error: unknown, mechanismType: string): void {
   captureAutoException(error, { type: mechanismType, handled: false });
+}
+
+type Job = (...args: unknown[]) => unknown;
+
+/**
+ * The scheduled function, run under `withMonitor(slug)`: check-ins around every run, and its
+ * error (thrown, or the rejection of the promise it returns) reported, then passed on.
+ */
+export function monitoredJob(slug: string, job: Job, config: MonitorConfig | undefined, mechanismType: string): Job {
+  return function (this: unknown, ...args: unknown[]): unknown {
+    return withMonitor(
+      slug,
+      () => {
+        try {
+          const result = job.apply(this, args);
+          if (result && typeof (result as Promise<unknown>).then === 'function') {
+            return (result as Promise<unknown>).then(undefined, (err: unknown) => {
+              reportJobError(err, mechanismType);
+              throw err;
+            });
+          }
+          return result;
+        } catch (err) {
+          reportJobError(err, mechanismType);
+          throw err;
+        }
+      },
+      config,
+    );
+  };
 }
