@@ -51,13 +51,22 @@ function dsnAddress(client: ClientLike): string | undefined {
   return `${dsn.host}:${dsn.port ?? (dsn.protocol === 'https' ? '443' : '80')}`.toLowerCase();
 }
 
+/** host:port of origins seen so far: an app talks to few hosts, and URL parsing is not free. */
+const addresses = new Map<string, string | undefined>();
+
 function addressOf(origin: string): string | undefined {
+  const known = addresses.get(origin);
+  if (known !== undefined || addresses.has(origin)) return known;
+  let address: string | undefined;
   try {
     const u = new URL(origin);
-    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`.toLowerCase();
+    address = `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`.toLowerCase();
   } catch {
-    return undefined;
+    address = undefined;
   }
+  if (addresses.size >= 256) addresses.clear();
+  addresses.set(origin, address);
+  return address;
 }
 
 function start(key: object, method: string | undefined, origin: string, path: string | undefined): void {
@@ -120,9 +129,11 @@ function nodeOrigin(req: NodeClientRequest): string {
   return `${protocol}//${host}`;
 }
 
-const onNodeStart = guarded<{ request: NodeClientRequest }>('request start', ({ request }) =>
-  start(request, request.method, nodeOrigin(request), request.path),
-);
+const onNodeStart = guarded<{ request: NodeClientRequest }>('request start', ({ request }) => {
+  // faultline's own envelope requests carry X-Sentry-Auth: the cheapest way to know them.
+  if (request.getHeader?.('x-sentry-auth') !== undefined) return;
+  start(request, request.method, nodeOrigin(request), request.path);
+});
 const onNodeResponse = guarded<{ request: object; response: { statusCode?: number } }>('response', (m) =>
   finish(m.request, m.response?.statusCode),
 );
