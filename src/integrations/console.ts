@@ -1,4 +1,4 @@
-import { format, formatWithOptions } from 'node:util';
+import { loadUtil } from '../node/builtins.js';
 import type { Integration, SeverityLevel } from '../core/types.js';
 import { addBreadcrumb, getClient } from '../core/api.js';
 import { captureLog, logsEnabled } from '../core/logs/capture.js';
@@ -49,7 +49,7 @@ function record(method: ConsoleMethod, args: unknown[]): void {
   if (!getClient()) return;
   recording = true;
   try {
-    const message = format(...args);
+    const message = loadUtil().format(...args);
     if (logMethods.has(method) && logsEnabled()) forwardAsLog(method, message, args);
     addBreadcrumb(
       { category: 'console', level: LEVELS[method], message, data: { logger: 'console' } },
@@ -85,7 +85,7 @@ function forwardAsLog(method: ConsoleMethod, message: string, args: unknown[]): 
 function traceLikeNode(this: unknown, wrapper: Function, args: unknown[]): void {
   const stderr = process.stderr as { isTTY?: boolean; hasColors?: () => boolean };
   const colors = stderr.isTTY === true && typeof stderr.hasColors === 'function' && stderr.hasColors();
-  const trace = { name: 'Trace', message: formatWithOptions({ colors }, ...args), stack: '' };
+  const trace = { name: 'Trace', message: loadUtil().formatWithOptions({ colors }, ...args), stack: '' };
   Error.captureStackTrace(trace, wrapper);
   const target = (this && typeof (this as Console).error === 'function' ? this : console) as Console;
   target.error(trace.stack);

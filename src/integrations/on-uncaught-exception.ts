@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { inspect } from 'node:util';
+import { loadUtil } from '../node/builtins.js';
 import { fileURLToPath } from 'node:url';
 import type { Integration, SeverityLevel } from '../core/types.js';
 import type { Client } from '../core/client.js';
@@ -105,12 +105,13 @@ export function formatLikeNode(error: unknown): string {
   const footer = `\n\nNode.js ${process.version}\n`;
   const errorLike = error !== null && typeof error === 'object' && typeof (error as { stack?: unknown }).stack === 'string';
   if (!errorLike) {
-    const shown = inspect(error, { colors: useColors() });
+    const shown = loadUtil().inspect(error, { colors: useColors() });
     const tip = error === null || typeof error !== 'object' ? '\n(Use `node --trace-uncaught ...` to show where the exception was thrown)' : '';
     return `${shown}${tip}${footer}`;
   }
   let shown: string;
   try {
+    const { inspect } = loadUtil();
     shown = inspect(error, { colors: useColors(), customInspect: false, depth: Math.max(inspect.defaultOptions.depth ?? 2, 5) });
   } catch {
     shown = String((error as { stack: string }).stack);

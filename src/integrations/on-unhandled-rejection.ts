@@ -1,4 +1,4 @@
-import { inspect } from 'node:util';
+import { loadUtil } from '../node/builtins.js';
 import type { Integration } from '../core/types.js';
 import { getClient } from '../core/api.js';
 import { debugLog } from '../core/debug-log.js';
@@ -88,7 +88,7 @@ let rejectionCount = 0;
 /** Node's warning for an unhandled rejection, through `process.emitWarning` as Node does it. */
 function warnLikeNode(reason: unknown): void {
   rejectionCount++;
-  const text = isErrorLike(reason) && typeof reason.stack === 'string' ? reason.stack : inspect(reason);
+  const text = isErrorLike(reason) && typeof reason.stack === 'string' ? reason.stack : loadUtil().inspect(reason);
   process.emitWarning(text, 'UnhandledPromiseRejectionWarning');
   if (rejectionCount === 1) {
     process.emitWarning(
