@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSink } from './sink.mjs';
 import { measureFootprint } from './footprint.mjs';
+import { median, runBenchChild } from './harness.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.dirname(benchDir);
@@ -37,34 +38,15 @@ function runChild(driver, scenario, iterations = 0) {
   const projectId = nextProjectId++;
   const key = projectId.toString(16).padStart(32, '0');
   const dsn = `http://${key}@127.0.0.1:${sink.port}/${projectId}`;
-  // A private TMPDIR per child so an SDK's on-disk queue never leaks into the next run.
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fl-bench-child-'));
   const nodeArgs = scenario === 'modules' ? ['--import', path.join(benchDir, 'count-modules.mjs')] : [];
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [...nodeArgs, path.join(benchDir, 'child.mjs'), driver, scenario, dsn, String(iterations)], {
-      cwd: repoRoot,
-      env: { ...process.env, TMPDIR: tmp, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { hung.push(`${driver}/${scenario}`); child.kill('SIGKILL'); }, CHILD_TIMEOUT_MS);
-    child.on('exit', async (code, signal) => {
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      clearTimeout(timer);
-      await new Promise((r) => setTimeout(r, 100)); // late requests still in the sink's socket buffers
-      fs.rmSync(tmp, { recursive: true, force: true });
-      const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      if (!line) {
-        reject(new Error(`${driver}/${scenario} exited ${code ?? signal} without a result:\n${stderr.slice(-2000)}`));
-        return;
-      }
-      resolve({ ...JSON.parse(line.slice('BENCH_RESULT '.length)), wallMs, sink: { ...sink.countsFor(projectId) } });
-    });
-  });
+  return runBenchChild({
+    args: [...nodeArgs, path.join(benchDir, 'child.mjs'), driver, scenario, dsn, String(iterations)],
+    cwd: repoRoot,
+    label: `${driver}/${scenario}`,
+    timeoutMs: CHILD_TIMEOUT_MS,
+    onTimeout: () => hung.push(`${driver}/${scenario}`),
+    settleMs: 100, // late requests still in the sink's socket buffers
+  }).then(({ result, wallMs }) => ({ ...result, wallMs, sink: { ...sink.countsFor(projectId) } }));
 }
 
 // results[driver][figure] = [one value per run]
@@ -122,11 +104,6 @@ if (!args.includes('--no-footprint')) {
 }
 
 // ---------- table ----------
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const fmt = (x) => {
   if (!Number.isFinite(x)) return '–';
   if (Number.isInteger(x)) return x.toLocaleString('en-US');

@@ -6,12 +6,12 @@
 //   span-off   the same calls with tracing off (no rate, no sampler): ns per pair
 //   http       an instrumented request: node:http server + fetch on 127.0.0.1, sequential: µs each
 // faultline is loaded from ../dist/index.js (env FAULTLINE_DIST overrides), so build first.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median, runBenchChild } from './harness.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.dirname(benchDir);
@@ -105,32 +105,12 @@ async function parent() {
 }
 
 function runChild(driver, scenario, dsn) {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fl-bench-tracing-'));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', driver, scenario, dsn], {
-      cwd: repoRoot,
-      env: { ...process.env, TMPDIR: tmp, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fs.rmSync(tmp, { recursive: true, force: true });
-      const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      if (!line) reject(new Error(`${driver}/${scenario} exited ${code} without a result:\n${stderr.slice(-2000)}`));
-      else resolve(JSON.parse(line.slice('BENCH_RESULT '.length)));
-    });
-  });
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return runBenchChild({
+    args: [fileURLToPath(import.meta.url), '--child', driver, scenario, dsn],
+    cwd: repoRoot,
+    label: `${driver}/${scenario}`,
+    timeoutMs: 60000,
+  }).then(({ result }) => result);
 }
 
 function printTable(results, runs) {

@@ -6,10 +6,11 @@
 // arrives on a socket that a keep-alive agent may have opened for another request, so the scopes
 // active at that moment can belong to someone else.
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import type { Breadcrumb, ClientLike, Integration, SeverityLevel } from '../core/types.js';
+import type { Breadcrumb, Integration, SeverityLevel } from '../core/types.js';
 import { addBreadcrumb, getClient } from '../core/api.js';
 import { getAsyncContextStrategy, getCurrentScopes, type ScopePair } from '../core/async-context.js';
 import { debugLog } from '../core/debug-log.js';
+import { isToDsn } from '../node/own-requests.js';
 import { keyMatcherFor } from '../node/key-matcher-for.js';
 import { splitUrl } from '../node/url-parts.js';
 
@@ -44,35 +45,10 @@ function levelFor(status: number | undefined): SeverityLevel | undefined {
   return undefined;
 }
 
-/** `host:port` of the DSN, the one destination never recorded. */
-function dsnAddress(client: ClientLike): string | undefined {
-  const dsn = client.getDsn();
-  if (!dsn) return undefined;
-  return `${dsn.host}:${dsn.port ?? (dsn.protocol === 'https' ? '443' : '80')}`.toLowerCase();
-}
-
-/** host:port of origins seen so far: an app talks to few hosts, and URL parsing is not free. */
-const addresses = new Map<string, string | undefined>();
-
-function addressOf(origin: string): string | undefined {
-  const known = addresses.get(origin);
-  if (known !== undefined || addresses.has(origin)) return known;
-  let address: string | undefined;
-  try {
-    const u = new URL(origin);
-    address = `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`.toLowerCase();
-  } catch {
-    address = undefined;
-  }
-  if (addresses.size >= 256) addresses.clear();
-  addresses.set(origin, address);
-  return address;
-}
-
 function start(key: object, method: string | undefined, origin: string, path: string | undefined): void {
   const client = getClient();
   if (!client) return;
-  if (addressOf(origin) === dsnAddress(client)) return;
+  if (isToDsn(client, origin)) return;
   pending.set(key, {
     scopes: getCurrentScopes(),
     method: (method ?? 'GET').toUpperCase(),

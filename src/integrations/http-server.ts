@@ -16,6 +16,7 @@ import { withIsolationScope } from '../core/api.js';
 import { getAsyncContextStrategy, getCurrentScopes, type ScopePair } from '../core/async-context.js';
 import { debugLog } from '../core/debug-log.js';
 import { requestDataProcessor } from '../node/request-data.js';
+import { isSentryIngestRequest } from '../node/own-requests.js';
 
 const CHANNEL = 'http.server.request.start';
 const WRAPPED = Symbol.for('faultline.http-server.wrapped');
@@ -52,7 +53,9 @@ function wrapServer(server: ServerLike): void {
         const scopes = getCurrentScopes();
         bindEmitter(req, scopes);
         bindEmitter(res, scopes);
-        client?.emit('requestStart', req, res);
+        // Tracing and sessions follow the app's requests, not the envelope posts to a Sentry
+        // ingest in this process (a transaction for each would feed itself forever).
+        if (!isSentryIngestRequest(req)) client?.emit('requestStart', req, res);
       } catch (err) {
         debugLog.error('could not prepare the request scope', err);
       }

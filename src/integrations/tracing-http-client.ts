@@ -21,6 +21,7 @@ import type { ClientLike, Integration } from '../core/types.js';
 import { getClient } from '../core/api.js';
 import { getCurrentScopes } from '../core/async-context.js';
 import { debugLog } from '../core/debug-log.js';
+import { isToDsn } from '../node/own-requests.js';
 import { createSpan } from '../core/tracing/create.js';
 import { shouldPropagateTo, traceHeadersFor } from '../core/tracing/headers.js';
 import { serializeBaggage } from '../core/tracing/propagation.js';
@@ -52,12 +53,6 @@ let recording = false;
 let owner: object | undefined;
 const WRAPPED = Symbol.for('faultline.tracing-http-client.wrapped');
 
-function dsnAddress(client: ClientLike): string | undefined {
-  const dsn = client.getDsn();
-  if (!dsn) return undefined;
-  return `${dsn.host}:${dsn.port ?? (dsn.protocol === 'https' ? '443' : '80')}`.toLowerCase();
-}
-
 function parseUrl(url: string): URL | undefined {
   try {
     return new URL(url);
@@ -75,7 +70,7 @@ function begin(key: object, method: string | undefined, url: string): { sentryTr
   if (!client) return undefined;
   const u = parseUrl(url);
   if (!u) return undefined;
-  if (`${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`.toLowerCase() === dsnAddress(client)) return undefined;
+  if (isToDsn(client, url)) return undefined;
   const scopes = getCurrentScopes();
   let span: Span | undefined;
   if (recording) {

@@ -44,9 +44,6 @@ function startRequestSpan(client: ClientLike, req: IncomingMessage, options: Htt
   const method = typeof req.method === 'string' ? req.method.toUpperCase() : 'GET';
   const path = pathOf(req.url);
   if (options.ignoreIncomingRequests?.(typeof req.url === 'string' ? req.url : '/', req)) return undefined;
-  // A Sentry-compatible ingest in this process: tracing its envelope posts would send a
-  // transaction for every transaction it receives, forever.
-  if (req.headers?.['x-sentry-auth'] !== undefined || /[?&]sentry_key=/.test(req.url ?? '')) return undefined;
   const attributes: Record<string, string> = { 'http.request_method': method, 'url.path': path };
   const scheme = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
   attributes['url.scheme'] = scheme;

@@ -9,39 +9,35 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const NEWLINE = 0x0a;
 
-/** The envelope header of stored bytes (first line). Throws when it is not a JSON object. */
-export function headerOf(bytes: Uint8Array): Record<string, unknown> {
+/**
+ * The same envelope with `sent_at` = now. Throws when the header line is not a JSON object
+ * (a file damaged on disk): the caller gives such an envelope up instead of sending it.
+ */
+export function restamp(bytes: Uint8Array, now: number = Date.now()): Uint8Array {
   let end = bytes.indexOf(NEWLINE);
   if (end === -1) end = bytes.length;
   const header: unknown = JSON.parse(decoder.decode(bytes.subarray(0, end)));
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error('envelope header is not a JSON object');
-  return header as Record<string, unknown>;
-}
-
-/** The same envelope with `sent_at` = now and `extra` items appended. */
-export function restamp(bytes: Uint8Array, extra: EnvelopeItem[] = [], now: number = Date.now()): Uint8Array {
-  let end = bytes.indexOf(NEWLINE);
-  if (end === -1) end = bytes.length;
-  const header = headerOf(bytes);
-  header['sent_at'] = new Date(now).toISOString();
+  (header as Record<string, unknown>)['sent_at'] = new Date(now).toISOString();
   const head = encoder.encode(JSON.stringify(header));
   const rest = bytes.subarray(Math.min(end + 1, bytes.length));
+  const out = new Uint8Array(head.byteLength + 1 + rest.byteLength);
+  out.set(head, 0);
+  out[head.byteLength] = NEWLINE;
+  out.set(rest, head.byteLength + 1);
+  return out;
+}
+
+/** The envelope with `items` appended (a client report riding along). */
+export function withItems(bytes: Uint8Array, items: EnvelopeItem[]): Uint8Array {
+  // The items serialized as a headerless envelope: drop its `{...}\n` header line.
+  const serialized = serializeEnvelope({ header: {}, items });
+  const tail = serialized.subarray(serialized.indexOf(NEWLINE) + 1);
   // A stored envelope always ends with a newline (serializeEnvelope writes one after each item).
-  const needsNewline = rest.byteLength > 0 && rest[rest.byteLength - 1] !== NEWLINE;
-  // The extra items, serialized as a headerless envelope: drop its `{...}\n` header line.
-  let tail: Uint8Array = new Uint8Array(0);
-  if (extra.length) {
-    const serialized = serializeEnvelope({ header: {}, items: extra }, now);
-    tail = serialized.subarray(serialized.indexOf(NEWLINE) + 1);
-  }
-  const out = new Uint8Array(head.byteLength + 1 + rest.byteLength + (needsNewline ? 1 : 0) + tail.byteLength);
-  let offset = 0;
-  out.set(head, offset);
-  offset += head.byteLength;
-  out[offset++] = NEWLINE;
-  out.set(rest, offset);
-  offset += rest.byteLength;
-  if (needsNewline) out[offset++] = NEWLINE;
-  out.set(tail, offset);
+  const needsNewline = bytes.byteLength > 0 && bytes[bytes.byteLength - 1] !== NEWLINE;
+  const out = new Uint8Array(bytes.byteLength + (needsNewline ? 1 : 0) + tail.byteLength);
+  out.set(bytes, 0);
+  if (needsNewline) out[bytes.byteLength] = NEWLINE;
+  out.set(tail, out.byteLength - tail.byteLength);
   return out;
 }

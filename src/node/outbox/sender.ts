@@ -13,7 +13,7 @@ import { classifyResponse, type SendResult } from '../../core/transport.js';
 import { Backoff } from './backoff.js';
 import type { OutboxEntry } from './entry.js';
 import { handOver, release } from './ownership.js';
-import { headerOf, restamp } from './restamp.js';
+import { restamp, withItems } from './restamp.js';
 import type { OutboxState } from './state.js';
 
 /** The transport's MakeRequest may look at the envelope; stored ones are sent as bytes only. */
@@ -108,16 +108,17 @@ export class OutboxSender {
     let report: DiscardedEvents[] | undefined;
     let result: SendResult;
     try {
-      let stored: Uint8Array;
+      let body: Uint8Array;
       try {
         const store = this.state.config.store!;
-        stored =
+        const stored =
           entry.bytes ??
           entry.cached ??
           (entry.segment
             ? await store.readRange(entry.segment.name, entry.segment.offset, entry.segment.length)
             : await store.read(entry.name));
-        if (!entry.bytes && !entry.cached) headerOf(stored); // damaged on disk: fail here, not at the server
+        // Stamped now, not when written: `sent_at` must say when it was sent.
+        body = restamp(stored);
       } catch (err) {
         // Gone from disk (another process sharing the folder delivered it), or damaged by a
         // power loss: neither gets better by retrying.
@@ -125,9 +126,11 @@ export class OutboxSender {
         return;
       }
       const reportItem = this.takeReport();
-      if (reportItem) report = discardedEventsOf(reportItem);
-      // Stamped now, not when written: `sent_at` must say when it was sent.
-      result = await this.request(restamp(stored, reportItem ? [reportItem] : []));
+      if (reportItem) {
+        report = discardedEventsOf(reportItem);
+        body = withItems(body, [reportItem]);
+      }
+      result = await this.request(body);
     } catch (err) {
       debugLog.error('outbox: could not send a stored envelope', err);
       result = 'failed';

@@ -20,8 +20,6 @@ import { segmentEntryName, type IntakeJob, type OutboxState } from './state.js';
 
 /** Most envelopes the writer puts in one segment file. */
 const SEGMENT_BATCH = 256;
-/** Files written at once by the writer. */
-const WRITE_BATCH = 16;
 
 export class OutboxWriter {
   private writeScheduled = false;
@@ -50,27 +48,10 @@ export class OutboxWriter {
     if (state.entries.length + state.intakeLength() + 1 > state.config.maxEntries) return false;
     let first = state.intakeHead;
     while (first < state.intake.length && state.intake[first]!.taken) first++;
-    const blobs: Uint8Array[] = [];
-    const described: Array<OutboxEntry | undefined> = [];
-    let bytes = 0;
-    for (let i = first; i < state.intake.length; i++) {
-      const job = state.intake[i]!;
-      try {
-        const blob = serializeEnvelope(job.envelope);
-        if (state.totalBytes + bytes + blob.byteLength > state.config.maxBytes) break;
-        blobs.push(blob);
-        described.push(describeEnvelope('', 0, blob.byteLength, job.envelope));
-        bytes += blob.byteLength;
-      } catch (err) {
-        debugLog.error('could not serialize an envelope', err);
-        for (const item of job.envelope.items) state.record('internal_sdk_error', itemOutcomes(item));
-        blobs.push(new Uint8Array(0));
-        described.push(undefined);
-      }
-    }
+    // What still fits the store's byte bound; the rest stays queued for the writer.
+    const { blobs, described } = this.serialize(state.intake.slice(first), state.config.maxBytes - state.totalBytes);
     if (blobs.length === 0) return false;
     const name = newSegmentName();
-    const createdAt = createdAtOf(name);
     hold(name);
     let records: SegmentRecord[];
     try {
@@ -86,9 +67,7 @@ export class OutboxWriter {
     for (let i = 0; i < blobs.length; i++) {
       const entry = described[i];
       if (!entry) continue;
-      entry.name = segmentEntryName(name, i);
-      entry.createdAt = createdAt;
-      entry.segment = { name, offset: records[i]!.offset, length: records[i]!.length };
+      placeInSegment(entry, name, i, records[i]!);
       state.cache(entry, blobs[i]!);
       state.admit(entry, false);
       admitted++;
@@ -155,34 +134,24 @@ export class OutboxWriter {
       // outbox to memory-only mode for good.
       await this.ready;
       while (state.intakeLength() > 0) {
-        // Several files at once: each write is a few thread-pool round trips (write, rename), and
-        // one at a time a burst of 10,000 would take seconds to reach the disk.
-        if (state.mode === 'disk' && state.intakeLength() > 1) {
-          // Several waiting: one segment file for all of them (segment.ts).
+        if (state.intakeLength() > 1) {
+          // Several waiting: one segment file for all of them (segment.ts), not a file each (a
+          // file is a few thread-pool round trips: a burst of 10,000 would take seconds).
           if (!(await this.writeSegment(state.intake.slice(state.intakeHead, state.intakeHead + SEGMENT_BATCH)))) return;
           this.sender.pump();
           continue;
         }
-        const batch = state.intake.slice(state.intakeHead, state.intakeHead + WRITE_BATCH);
-        const entries = batch.map((job) => this.prepare(job));
-        if (state.mode === 'disk') {
-          await Promise.all(
-            batch.map((job, i) =>
-              entries[i] ? state.config.store!.write(job.name!, job.bytes!).catch((err: unknown) => state.fallBackToMemory(err)) : undefined,
-            ),
-          );
+        // One waiting (the usual single capture): a file of its own.
+        const job = state.intake[state.intakeHead]!;
+        const entry = this.prepare(job);
+        if (entry && state.mode === 'disk') {
+          await state.config.store!.write(job.name!, job.bytes!).catch((err: unknown) => state.fallBackToMemory(err));
         }
-        for (let i = 0; i < batch.length; i++) {
-          const job = batch[i]!;
-          const entry = entries[i];
-          if (job.name) state.writing.delete(job.name);
-          // persistSync or spillSync ran while we waited: they wrote these jobs themselves.
-          if (state.intake[state.intakeHead] !== job) {
-            for (const rest of batch.slice(i)) if (rest.name) state.writing.delete(rest.name);
-            return;
-          }
-          state.shiftIntake();
-          if (!entry) continue;
+        if (job.name) state.writing.delete(job.name);
+        // persistSync or spillSync ran while we waited: they wrote this job themselves.
+        if (state.intake[state.intakeHead] !== job) return;
+        state.shiftIntake();
+        if (entry) {
           if (state.mode === 'memory') entry.bytes = job.bytes;
           else state.cache(entry, job.bytes!);
           state.admit(entry, true);
@@ -205,32 +174,20 @@ export class OutboxWriter {
    */
   private async writeSegment(batch: IntakeJob[]): Promise<boolean> {
     const state = this.state;
-    const store = state.config.store!;
-    const blobs: Uint8Array[] = [];
-    const described: Array<OutboxEntry | undefined> = [];
-    for (const job of batch) {
-      job.taken = true;
-      try {
-        job.bytes ??= serializeEnvelope(job.envelope);
-        blobs.push(job.bytes);
-        described.push(describeEnvelope('', 0, job.bytes.byteLength, job.envelope));
-      } catch (err) {
-        debugLog.error('could not serialize an envelope', err);
-        for (const item of job.envelope.items) state.record('internal_sdk_error', itemOutcomes(item));
-        blobs.push(new Uint8Array(0));
-        described.push(undefined);
-      }
-    }
+    const store = state.config.store;
+    for (const job of batch) job.taken = true;
+    const { blobs, described } = this.serialize(batch);
     const name = newSegmentName();
-    const createdAt = createdAtOf(name);
     hold(name);
     state.writing.add(name);
     const { bytes, records } = encodeSegment(blobs);
-    for (const job of batch) job.segment = { name, bytes };
-    try {
-      await store.write(name, bytes);
-    } catch (err) {
-      state.fallBackToMemory(err);
+    if (state.mode === 'disk') {
+      for (const job of batch) job.segment = { name, bytes };
+      try {
+        await store!.write(name, bytes);
+      } catch (err) {
+        state.fallBackToMemory(err);
+      }
     }
     state.writing.delete(name);
     // Counted before admitting: admitting may evict (cache_overflow) one of these at once.
@@ -243,11 +200,11 @@ export class OutboxWriter {
       state.shiftIntake();
       const entry = described[i];
       if (!entry) continue;
-      entry.name = segmentEntryName(name, i);
-      entry.createdAt = createdAt;
-      if (state.mode === 'memory') entry.bytes = blobs[i];
-      else {
-        entry.segment = { name, offset: records[i]!.offset, length: records[i]!.length };
+      placeInSegment(entry, name, i, records[i]!);
+      if (state.mode === 'memory') {
+        entry.bytes = blobs[i];
+        entry.segment = undefined;
+      } else {
         state.cache(entry, blobs[i]!);
       }
       state.admit(entry, true);
@@ -259,6 +216,32 @@ export class OutboxWriter {
       state.segmentDone(name);
     }
     return true;
+  }
+
+  /**
+   * Each job's bytes and entry, in order, for a segment: an empty blob and no entry (counted) for
+   * a job that cannot be serialized. Stops before the job that would pass `budget` bytes.
+   */
+  private serialize(jobs: IntakeJob[], budget = Infinity): { blobs: Uint8Array[]; described: Array<OutboxEntry | undefined> } {
+    const blobs: Uint8Array[] = [];
+    const described: Array<OutboxEntry | undefined> = [];
+    let bytes = 0;
+    for (const job of jobs) {
+      try {
+        job.bytes ??= serializeEnvelope(job.envelope);
+        if (bytes + job.bytes.byteLength > budget) break;
+        blobs.push(job.bytes);
+        described.push(describeEnvelope('', 0, job.bytes.byteLength, job.envelope));
+        bytes += job.bytes.byteLength;
+      } catch (err) {
+        // E.g. a payload JSON cannot represent; it would fail the same way every time.
+        debugLog.error('could not serialize an envelope', err);
+        for (const item of job.envelope.items) this.state.record('internal_sdk_error', itemOutcomes(item));
+        blobs.push(new Uint8Array(0));
+        described.push(undefined);
+      }
+    }
+    return { blobs, described };
   }
 
   /** Serializes and names a job; undefined (counted) when it cannot be serialized. */
@@ -280,4 +263,11 @@ export class OutboxWriter {
       return undefined;
     }
   }
+}
+
+/** The entry is envelope `index` of segment file `name`, lying at `record` in it. */
+function placeInSegment(entry: OutboxEntry, name: string, index: number, record: SegmentRecord): void {
+  entry.name = segmentEntryName(name, index);
+  entry.createdAt = createdAtOf(name);
+  entry.segment = { name, offset: record.offset, length: record.length };
 }
