@@ -124,15 +124,23 @@ export class DiskStore {
 
   /** `length` bytes at `offset` of a file (one envelope of a segment). */
   readRange(name: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.readAt(name, offset, length, length);
+  }
+
+  /**
+   * At least `minLength` and up to `maxLength` bytes at `offset` (fewer than `maxLength` where the
+   * file ends): one read for a run of a segment's envelopes (read-ahead.ts).
+   */
+  readAt(name: string, offset: number, minLength: number, maxLength: number): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       fs.open(path.join(this.directory, name), 'r', (err, fd) => {
         if (err) return reject(err);
-        const buffer = new Uint8Array(length);
-        fs.read(fd, buffer, 0, length, offset, (readErr, bytesRead) => {
+        const buffer = new Uint8Array(maxLength);
+        fs.read(fd, buffer, 0, maxLength, offset, (readErr, bytesRead) => {
           fs.close(fd, () => {});
           if (readErr) reject(readErr);
-          else if (bytesRead !== length) reject(new Error(`short read of ${name}`));
-          else resolve(buffer);
+          else if (bytesRead < minLength) reject(new Error(`short read of ${name}`));
+          else resolve(bytesRead === maxLength ? buffer : buffer.subarray(0, bytesRead));
         });
       });
     });

@@ -185,7 +185,7 @@ export class Outbox implements Adopter {
   async persisted(): Promise<void> {
     await this.ready;
     // Deletes too: once this resolves, the folder holds exactly the envelopes still to send.
-    while (this.state.intakeLength() > 0 || this.state.writerRunning || this.state.removing.size > 0) {
+    while (this.state.intakeLength() > 0 || this.state.batches.length > 0 || this.state.removing.size > 0) {
       this.writer.scheduleWrite();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -196,7 +196,7 @@ export class Outbox implements Adopter {
     return {
       mode: state.mode,
       directory: state.config.store?.directory,
-      intake: state.intakeLength(),
+      intake: state.unadmitted(),
       entries: state.entries.length,
       bytes: state.totalBytes,
       inFlight: state.inFlight,

@@ -11,7 +11,9 @@ import { discardedEventsOf, type DiscardedEvents } from '../../core/client-repor
 import { serializeEnvelope, type Envelope, type EnvelopeItem } from '../../core/envelope.js';
 import { classifyResponse, type SendResult } from '../../core/transport.js';
 import { Backoff } from './backoff.js';
+import type { DiskStore } from './disk-store.js';
 import type { OutboxEntry } from './entry.js';
+import { SegmentReadAhead } from './read-ahead.js';
 import { handOver, release } from './ownership.js';
 import { restamp, withItems } from './restamp.js';
 import type { OutboxState } from './state.js';
@@ -23,6 +25,7 @@ export class OutboxSender {
   private readonly backoff: Backoff;
   private wakeTimer: ReturnType<typeof setTimeout> | undefined;
   private wakeTime = 0;
+  private segmentReader: SegmentReadAhead | undefined;
 
   constructor(private readonly state: OutboxState) {
     this.backoff = new Backoff(state.config.backoff);
@@ -31,6 +34,7 @@ export class OutboxSender {
   pump(): void {
     const state = this.state;
     try {
+      if (state.entries.length === 0) this.segmentReader?.clear();
       if (state.closed) return;
       const now = Date.now();
       let limit = this.backoff.isFailing() ? 1 : state.config.concurrency;
@@ -115,7 +119,7 @@ export class OutboxSender {
           entry.bytes ??
           entry.cached ??
           (entry.segment
-            ? await store.readRange(entry.segment.name, entry.segment.offset, entry.segment.length)
+            ? await this.readAhead(store).read(entry.segment.name, entry.segment.offset, entry.segment.length)
             : await store.read(entry.name));
         // Stamped now, not when written: `sent_at` must say when it was sent.
         body = restamp(stored);
@@ -136,6 +140,10 @@ export class OutboxSender {
       result = 'failed';
     }
     this.onResult(entry, result, report);
+  }
+
+  private readAhead(store: DiskStore): SegmentReadAhead {
+    return (this.segmentReader ??= new SegmentReadAhead(store));
   }
 
   private onResult(entry: OutboxEntry, result: SendResult, report: DiscardedEvents[] | undefined): void {

@@ -11,15 +11,27 @@ import type { DiscardReason } from '../../core/types.js';
 import type { OutboxEntry } from './entry.js';
 import { release } from './ownership.js';
 import type { OutboxConfig } from './outbox.js';
+import type { SegmentRecord } from './segment.js';
 
 export interface IntakeJob {
   envelope: Envelope;
-  name?: string;
-  bytes?: Uint8Array;
-  /** The writer has taken it (a write is under way); a spill leaves it alone. */
-  taken?: boolean;
-  /** The segment being written with it, so that an exit mid-write can write the same file. */
-  segment?: { name: string; bytes: Uint8Array };
+}
+
+/** Envelopes the writer has taken off the intake and serialized: one file, being written. */
+export interface WriteBatch {
+  /** The file: a segment (several envelopes) or a single envelope's file. */
+  name: string;
+  segment: boolean;
+  /** Each envelope's bytes, and its entry (undefined for one that could not be serialized). */
+  blobs: Uint8Array[];
+  described: Array<OutboxEntry | undefined>;
+  /** Where each envelope lies in a segment file. */
+  records: SegmentRecord[] | undefined;
+  /** The file's bytes, kept so that an exit in mid-write can write the same file synchronously. */
+  bytes: Uint8Array;
+  written: boolean;
+  /** The file could not be written: its envelopes live in memory only. */
+  failed: boolean;
 }
 
 /** `<segment file>#<index>`, the index padded so that names sort in file order. */
@@ -30,6 +42,12 @@ export class OutboxState {
   intake: IntakeJob[] = [];
   /** Index of the oldest job in `intake` (a head index: shift() is O(n) on a 10,000-job burst). */
   intakeHead = 0;
+  /** Writes under way (or done, waiting for an older one), oldest first: admitted in this order. */
+  readonly batches: WriteBatch[] = [];
+  /** Bytes held by `batches`' unfinished writes (bounded by maxMemoryBytes). */
+  batchBytes = 0;
+  /** Envelopes in `batches`. */
+  batchJobs = 0;
   /** Bytes of stored envelopes also kept in memory, so that sending them needs no read. */
   cachedBytes = 0;
   /** Segment files of this outbox -> how many of their envelopes are still to send. */
@@ -44,7 +62,6 @@ export class OutboxState {
   totalBytes = 0;
   inFlight = 0;
   loaded = false;
-  writerRunning = false;
   closed = false;
   /** flush() asked for a request even during a backoff (one probe per flush). */
   probe = false;
@@ -63,8 +80,12 @@ export class OutboxState {
     return this.intake.length - this.intakeHead;
   }
 
+  /** Envelopes accepted and not yet entries: waiting in the intake or being written. */
+  unadmitted(): number {
+    return this.intakeLength() + this.batchJobs;
+  }
+
   shiftIntake(): void {
-    const job = this.intake[this.intakeHead];
     this.intake[this.intakeHead++] = undefined as unknown as IntakeJob;
     if (this.intakeHead === this.intake.length) this.clearIntake();
     else if (this.intakeHead > 1024 && this.intakeHead * 2 > this.intake.length) {
@@ -121,8 +142,7 @@ export class OutboxState {
   }
 
   forget(entry: OutboxEntry): void {
-    const index = this.entries.indexOf(entry);
-    if (index !== -1) this.entries.splice(index, 1);
+    removeEntry(this.entries, entry);
     this.byName.delete(entry.name);
     this.totalBytes -= entry.size;
     this.uncache(entry);
@@ -197,7 +217,7 @@ export class OutboxState {
     return (
       this.loaded &&
       this.intakeLength() === 0 &&
-      !this.writerRunning &&
+      this.batches.length === 0 &&
       this.entries.length === 0 &&
       this.inFlight === 0 &&
       this.removing.size === 0 &&
@@ -211,4 +231,21 @@ export class OutboxState {
     this.idleWaiters = [];
     for (const waiter of waiters) waiter();
   }
+}
+
+/**
+ * Removes `entry` from the oldest-first list. Entries are sent oldest first, so the one removed
+ * is nearly always among the first few: shifting those up and dropping the head with shift()
+ * (which V8 does in place) spares moving the whole array, as splice did (a few µs per delivered
+ * envelope with 10,000 waiting).
+ */
+function removeEntry(entries: OutboxEntry[], entry: OutboxEntry): void {
+  const index = entries.indexOf(entry);
+  if (index === -1) return;
+  if (index > 64) {
+    entries.splice(index, 1);
+    return;
+  }
+  for (let i = index; i > 0; i--) entries[i] = entries[i - 1]!;
+  entries.shift();
 }

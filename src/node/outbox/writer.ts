@@ -1,11 +1,16 @@
 // The outbox's writing side: moves envelopes from the in-memory intake queue to disk and admits
 // them as entries the sender can send. Three ways, by urgency:
 //
-// - writeAll: the asynchronous writer, off the capture path (a file per envelope, or a segment
-//   file for several waiting at once);
-// - spillSync: the intake is full in the middle of a burst, so it goes to disk on the caller's
-//   tick, as one segment file;
+// - writeAll: the asynchronous writer, off the capture path. Each time it runs it takes every
+//   envelope waiting (a file for a lone one, a segment file for several) and starts their writes
+//   without waiting for the previous ones: while the disk or the thread pool is slow, captures
+//   keep finding an empty intake instead of a full one;
+// - spillSync: the intake is full anyway (a tight loop that never yields), so it goes to disk on
+//   the caller's tick, as one segment file;
 // - persistSync: the process is exiting and no callback will run again.
+//
+// Writes may finish in any order; their envelopes are admitted in the order they were taken
+// (the batches queue, `state.batches`), so the sender still sees the oldest first.
 //
 // Kept apart from the sender and the loader because it is the only part that creates files.
 
@@ -16,28 +21,38 @@ import { describeEnvelope, type OutboxEntry } from './entry.js';
 import { hold, release } from './ownership.js';
 import { encodeSegment, type SegmentRecord } from './segment.js';
 import type { OutboxSender } from './sender.js';
-import { segmentEntryName, type IntakeJob, type OutboxState } from './state.js';
+import { segmentEntryName, type IntakeJob, type OutboxState, type WriteBatch } from './state.js';
 
 /** Most envelopes the writer puts in one segment file. */
 const SEGMENT_BATCH = 256;
+/** Most envelopes one run of the writer serializes before it lets the event loop go on. */
+const PER_RUN = 4 * SEGMENT_BATCH;
 
 export class OutboxWriter {
   private writeScheduled = false;
+  private loaded = false;
 
   constructor(
     private readonly state: OutboxState,
     private readonly sender: OutboxSender,
     /** The loader's run: the writer waits for it (see writeAll). */
-    private readonly ready: Promise<void>,
-  ) {}
+    ready: Promise<void>,
+  ) {
+    // The folder is created by load(); a write before that would fail and wrongly send the
+    // outbox to memory-only mode for good.
+    void ready.then(() => {
+      this.loaded = true;
+      this.scheduleWrite();
+    });
+  }
 
   /**
-   * The intake is full: write it now, synchronously, as one segment file (segment.ts), and admit
-   * its envelopes as stored. Only in disk mode and while the store has room (a full store drops
-   * the newest capture as queue_overflow instead of evicting what it holds, so a tight loop of
-   * 100,000 captures writes at most `maxEntries` envelopes). One write of the whole queue: a few
-   * microseconds per capture, paid by the captures of a burst only; a single capture never waits
-   * for the disk. Jobs the async writer has already taken (named, at the head) stay with it.
+   * The intake is full: write it now, synchronously, as one segment file (segment.ts). Only in
+   * disk mode and while the store has room (a full store drops the newest capture as
+   * queue_overflow instead of evicting what it holds, so a tight loop of 100,000 captures writes
+   * at most `maxEntries` envelopes). One write of the whole queue: a few microseconds per
+   * capture, paid by the captures of a burst that never yields; a single capture never waits
+   * for the disk.
    */
   spillSync(): boolean {
     const state = this.state;
@@ -45,45 +60,35 @@ export class OutboxWriter {
     // Before load() has run (a burst right after init), the folder may not exist yet: writeSync
     // creates it, and load() skips the names this outbox holds.
     if (!store || state.mode !== 'disk') return false;
-    if (state.entries.length + state.intakeLength() + 1 > state.config.maxEntries) return false;
-    let first = state.intakeHead;
-    while (first < state.intake.length && state.intake[first]!.taken) first++;
+    if (state.entries.length + state.unadmitted() + 1 > state.config.maxEntries) return false;
     // What still fits the store's byte bound; the rest stays queued for the writer.
-    const { blobs, described } = this.serialize(state.intake.slice(first), state.config.maxBytes - state.totalBytes);
+    const jobs = state.intake.slice(state.intakeHead);
+    const { blobs, described } = this.serialize(jobs, state.config.maxBytes - state.totalBytes);
     if (blobs.length === 0) return false;
     const name = newSegmentName();
     hold(name);
-    let records: SegmentRecord[];
+    let encoded: { bytes: Uint8Array; records: SegmentRecord[] };
     try {
-      const encoded = encodeSegment(blobs);
-      records = encoded.records;
+      encoded = encodeSegment(blobs);
       store.writeSync(name, encoded.bytes);
     } catch (err) {
       release(name);
       debugLog.warn('outbox: could not spill the queue to disk', err);
       return false;
     }
-    let admitted = 0;
-    for (let i = 0; i < blobs.length; i++) {
-      const entry = described[i];
-      if (!entry) continue;
-      placeInSegment(entry, name, i, records[i]!);
-      state.cache(entry, blobs[i]!);
-      state.admit(entry, false);
-      admitted++;
-    }
-    state.segments.set(name, admitted);
-    if (admitted === 0) state.segmentDone(name);
-    // The spilled jobs leave the queue; what did not fit (the store filled up) stays for the writer.
-    state.intake.splice(first, blobs.length);
-    if (state.intakeLength() === 0) state.clearIntake();
+    for (let i = 0; i < blobs.length; i++) state.shiftIntake();
+    // Admitted behind the batches still being written (they are older).
+    state.batches.push({ name, segment: true, blobs, described, records: encoded.records, bytes: encoded.bytes, written: true, failed: false });
+    state.batchJobs += blobs.length;
+    this.admitWritten();
     this.sender.pump();
     return state.intakeLength() < state.config.bufferSize;
   }
 
   /**
    * For the process 'exit' event, where no callback runs again: writes what is still in memory
-   * and finishes deletes of delivered files, synchronously. Cheap: at most `bufferSize` files.
+   * and finishes deletes of delivered files, synchronously. Cheap: at most the intake and the
+   * writes under way.
    */
   persistSync(): void {
     const state = this.state;
@@ -91,136 +96,153 @@ export class OutboxWriter {
     if (!store) return;
     for (const name of state.removing) store.removeSync(name);
     if (state.mode !== 'disk') return;
-    const segmentsWritten = new Set<string>();
+    // Writes under way will never finish: write the same files now.
+    for (const batch of state.batches) {
+      if (batch.written) continue;
+      try {
+        store.writeSync(batch.name, batch.bytes);
+      } catch (err) {
+        debugLog.error('could not save envelopes at exit', err);
+      }
+    }
     for (let i = state.intakeHead; i < state.intake.length; i++) {
       const job = state.intake[i]!;
       try {
-        if (job.segment) {
-          // Its segment's asynchronous write will never finish: write the same file now.
-          if (!segmentsWritten.has(job.segment.name)) store.writeSync(job.segment.name, job.segment.bytes);
-          segmentsWritten.add(job.segment.name);
-          continue;
-        }
-        job.bytes ??= serializeEnvelope(job.envelope);
-        job.name ??= newEnvelopeName();
-        store.writeSync(job.name, job.bytes);
+        const bytes = serializeEnvelope(job.envelope);
+        store.writeSync(newEnvelopeName(), bytes);
       } catch (err) {
         debugLog.error('could not save an envelope at exit', err);
       }
     }
     // The writer will never resume: everything it held is on disk now.
     state.clearIntake();
+    state.batches.length = 0;
+    state.batchBytes = 0;
+    state.batchJobs = 0;
   }
 
   // ---- writing ---------------------------------------------------------------------------------------
 
   scheduleWrite(): void {
-    if (this.writeScheduled || this.state.writerRunning || this.state.intakeLength() === 0) return;
+    if (this.writeScheduled || !this.loaded || this.state.intakeLength() === 0) return;
     this.writeScheduled = true;
     // Not unref'd on purpose: writing a few files to local disk is part of taking the envelope,
     // and a script that captures and ends should leave it on disk. The network never holds exit.
     setImmediate(() => {
       this.writeScheduled = false;
-      void this.writeAll();
+      this.writeAll();
     });
   }
 
-  private async writeAll(): Promise<void> {
+  /** Takes what waits, in batches, and starts each batch's write. */
+  private writeAll(): void {
     const state = this.state;
-    if (state.writerRunning) return;
-    state.writerRunning = true;
-    try {
-      // The folder is created by load(); a write before that would fail and wrongly send the
-      // outbox to memory-only mode for good.
-      await this.ready;
-      while (state.intakeLength() > 0) {
-        if (state.intakeLength() > 1) {
-          // Several waiting: one segment file for all of them (segment.ts), not a file each (a
-          // file is a few thread-pool round trips: a burst of 10,000 would take seconds).
-          if (!(await this.writeSegment(state.intake.slice(state.intakeHead, state.intakeHead + SEGMENT_BATCH)))) return;
-          this.sender.pump();
-          continue;
-        }
-        // One waiting (the usual single capture): a file of its own.
-        const job = state.intake[state.intakeHead]!;
-        const entry = this.prepare(job);
-        if (entry && state.mode === 'disk') {
-          await state.config.store!.write(job.name!, job.bytes!).catch((err: unknown) => state.fallBackToMemory(err));
-        }
-        if (job.name) state.writing.delete(job.name);
-        // persistSync or spillSync ran while we waited: they wrote this job themselves.
-        if (state.intake[state.intakeHead] !== job) return;
-        state.shiftIntake();
-        if (entry) {
-          if (state.mode === 'memory') entry.bytes = job.bytes;
-          else state.cache(entry, job.bytes!);
-          state.admit(entry, true);
-        }
-        // Send while the rest of a burst is still being written.
-        this.sender.pump();
-      }
-    } finally {
-      state.writerRunning = false;
-      // Captures that came while a spill cut this run short still need writing.
-      this.scheduleWrite();
-      this.sender.pump();
-      state.checkIdle();
+    let taken = 0;
+    // Bytes being written are held in memory until their write ends: bounded, or a disk slower
+    // than the captures would let them pile up. Past the bound the intake fills and spills.
+    while (state.intakeLength() > 0 && taken < PER_RUN && state.batchBytes < state.config.maxMemoryBytes) {
+      const count = state.intakeLength() === 1 ? 1 : Math.min(SEGMENT_BATCH, state.intakeLength());
+      const jobs = state.intake.slice(state.intakeHead, state.intakeHead + count);
+      for (let i = 0; i < count; i++) state.shiftIntake();
+      taken += count;
+      this.startBatch(jobs);
     }
+    if (state.intakeLength() > 0 && state.batchBytes < state.config.maxMemoryBytes) this.scheduleWrite();
+    state.checkIdle();
   }
 
   /**
-   * Writes the jobs as one segment and admits them; false when a spill or the exit hook took
-   * them over meanwhile (the writer then stops).
+   * One lone envelope gets a file of its own (the usual single capture); several get one segment
+   * file (segment.ts): a file is a few thread-pool round trips, and a burst of 10,000 would take
+   * seconds that way.
    */
-  private async writeSegment(batch: IntakeJob[]): Promise<boolean> {
+  private startBatch(jobs: IntakeJob[]): void {
     const state = this.state;
-    const store = state.config.store;
-    for (const job of batch) job.taken = true;
-    const { blobs, described } = this.serialize(batch);
-    const name = newSegmentName();
+    const { blobs, described } = this.serialize(jobs);
+    const segment = jobs.length > 1;
+    const name = segment ? newSegmentName() : newEnvelopeName();
+    let bytes: Uint8Array;
+    let records: SegmentRecord[] | undefined;
+    if (segment) ({ bytes, records } = encodeSegment(blobs));
+    else bytes = blobs[0]!;
+    // Nothing could be serialized (already counted): nothing to write.
+    if (described.every((d) => d === undefined)) return;
+    const batch: WriteBatch = { name, segment, blobs, described, records, bytes, written: false, failed: false };
+    state.batches.push(batch);
+    state.batchJobs += jobs.length;
+    if (state.mode !== 'disk') {
+      batch.failed = true;
+      batch.written = true;
+      this.admitWritten();
+      return;
+    }
     hold(name);
     state.writing.add(name);
-    const { bytes, records } = encodeSegment(blobs);
-    if (state.mode === 'disk') {
-      for (const job of batch) job.segment = { name, bytes };
-      try {
-        await store!.write(name, bytes);
-      } catch (err) {
+    state.batchBytes += bytes.byteLength;
+    void state.config
+      .store!.write(name, bytes)
+      .catch((err: unknown) => {
+        batch.failed = true;
         state.fallBackToMemory(err);
-      }
+      })
+      .then(() => {
+        state.writing.delete(name);
+        state.batchBytes -= bytes.byteLength;
+        batch.written = true;
+        this.admitWritten();
+        // Room again for what waited behind the bound.
+        this.scheduleWrite();
+      });
+  }
+
+  /** Admits the written batches at the head of the queue: the order they were taken in. */
+  private admitWritten(): void {
+    const state = this.state;
+    let admitted = false;
+    while (state.batches.length > 0 && state.batches[0]!.written) {
+      const batch = state.batches.shift()!;
+      state.batchJobs -= batch.described.length;
+      this.admitBatch(batch);
+      admitted = true;
     }
-    state.writing.delete(name);
-    // Counted before admitting: admitting may evict (cache_overflow) one of these at once.
-    if (state.mode === 'disk') state.segments.set(name, described.filter(Boolean).length);
+    if (!admitted) return;
+    // Send while the rest of a burst is still being written.
+    this.sender.pump();
+    state.checkIdle();
+  }
+
+  private admitBatch(batch: WriteBatch): void {
+    const state = this.state;
+    const onDisk = !batch.failed;
+    if (onDisk && batch.segment) state.segments.set(batch.name, batch.described.filter(Boolean).length);
     let admitted = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const job = batch[i]!;
-      // The exit hook wrote this segment itself and cleared the queue: nothing more to do.
-      if (state.intake[state.intakeHead] !== job) return false;
-      state.shiftIntake();
-      const entry = described[i];
+    for (let i = 0; i < batch.described.length; i++) {
+      const entry = batch.described[i];
       if (!entry) continue;
-      placeInSegment(entry, name, i, records[i]!);
-      if (state.mode === 'memory') {
-        entry.bytes = blobs[i];
+      if (batch.segment) placeInSegment(entry, batch.name, i, batch.records![i]!);
+      else {
+        entry.name = batch.name;
+        entry.createdAt = createdAtOf(batch.name);
+      }
+      if (onDisk) state.cache(entry, batch.blobs[i]!);
+      else {
+        // Memory only: the entry keeps its own bytes and no file.
+        entry.bytes = batch.blobs[i];
         entry.segment = undefined;
-      } else {
-        state.cache(entry, blobs[i]!);
       }
       state.admit(entry, true);
       admitted++;
     }
-    if (state.mode !== 'disk') release(name);
-    else if (admitted === 0) {
-      state.segments.set(name, 1);
-      state.segmentDone(name);
+    if (!onDisk) release(batch.name);
+    else if (batch.segment && admitted === 0) {
+      state.segments.set(batch.name, 1);
+      state.segmentDone(batch.name);
     }
-    return true;
   }
 
   /**
-   * Each job's bytes and entry, in order, for a segment: an empty blob and no entry (counted) for
-   * a job that cannot be serialized. Stops before the job that would pass `budget` bytes.
+   * Each job's bytes and entry, in order: an empty blob and no entry (counted) for a job that
+   * cannot be serialized. Stops before the job that would pass `budget` bytes.
    */
   private serialize(jobs: IntakeJob[], budget = Infinity): { blobs: Uint8Array[]; described: Array<OutboxEntry | undefined> } {
     const blobs: Uint8Array[] = [];
@@ -228,11 +250,11 @@ export class OutboxWriter {
     let bytes = 0;
     for (const job of jobs) {
       try {
-        job.bytes ??= serializeEnvelope(job.envelope);
-        if (bytes + job.bytes.byteLength > budget) break;
-        blobs.push(job.bytes);
-        described.push(describeEnvelope('', 0, job.bytes.byteLength, job.envelope));
-        bytes += job.bytes.byteLength;
+        const blob = serializeEnvelope(job.envelope);
+        if (bytes + blob.byteLength > budget) break;
+        blobs.push(blob);
+        described.push(describeEnvelope('', 0, blob.byteLength, job.envelope));
+        bytes += blob.byteLength;
       } catch (err) {
         // E.g. a payload JSON cannot represent; it would fail the same way every time.
         debugLog.error('could not serialize an envelope', err);
@@ -242,26 +264,6 @@ export class OutboxWriter {
       }
     }
     return { blobs, described };
-  }
-
-  /** Serializes and names a job; undefined (counted) when it cannot be serialized. */
-  private prepare(job: IntakeJob): OutboxEntry | undefined {
-    job.taken = true;
-    try {
-      job.bytes ??= serializeEnvelope(job.envelope);
-      if (job.name === undefined) {
-        job.name = newEnvelopeName();
-        hold(job.name);
-      }
-      this.state.writing.add(job.name);
-      const createdAt = createdAtOf(job.name);
-      return describeEnvelope(job.name, createdAt, job.bytes.byteLength, job.envelope);
-    } catch (err) {
-      // E.g. a payload JSON cannot represent; it would fail the same way every time.
-      debugLog.error('could not serialize an envelope', err);
-      for (const item of job.envelope.items) this.state.record('internal_sdk_error', itemOutcomes(item));
-      return undefined;
-    }
   }
 }
 

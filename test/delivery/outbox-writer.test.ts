@@ -1,0 +1,182 @@
+// The outbox's writing and reading-back paths against a real server, with a real DiskStore made
+// slow or small on purpose: writes under way do not make captures wait, envelopes written in any
+// order are still sent oldest first, and envelopes the memory cache could not keep are read back
+// from their segment files intact.
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { ClientReports } from '../../src/core/client-reports.js';
+import { envelopeUrl, parseDsn } from '../../src/core/dsn.js';
+import { createEventEnvelope } from '../../src/core/envelope.js';
+import { RateLimits } from '../../src/core/rate-limits.js';
+import { DiskStore } from '../../src/node/outbox/disk-store.js';
+import { Outbox } from '../../src/node/outbox/outbox.js';
+import { restamp } from '../../src/node/outbox/restamp.js';
+import { httpRequester } from '../../src/node/transport-http.js';
+import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { sleep, storedFiles, tempCacheDir } from './helpers.js';
+
+/** A real store whose asynchronous writes take `delay()` ms, counting the synchronous ones. */
+class SlowStore extends DiskStore {
+  syncWrites = 0;
+  constructor(directory: string, private readonly delay: () => number) {
+    super(directory, false);
+  }
+  override async write(name: string, bytes: Uint8Array): Promise<void> {
+    await sleep(this.delay());
+    return super.write(name, bytes);
+  }
+  override writeSync(name: string, bytes: Uint8Array): void {
+    this.syncWrites++;
+    super.writeSync(name, bytes);
+  }
+}
+
+function dsnOf(text: string) {
+  const parsed = parseDsn(text);
+  if ('error' in parsed) throw new Error(parsed.error);
+  return parsed.dsn;
+}
+
+let server: TestServer;
+let cacheDir: string;
+let outbox: Outbox | undefined;
+const drops: string[] = [];
+
+before(async () => {
+  server = await startSentryServer();
+});
+after(() => server.close());
+beforeEach(() => {
+  server.envelopes.length = 0;
+  server.fallback = { status: 200 };
+  drops.length = 0;
+  cacheDir = tempCacheDir();
+});
+afterEach(async () => {
+  await outbox?.close(0);
+  outbox = undefined;
+  assert.deepEqual(server.errors(), [], 'every envelope passes the protocol kit');
+});
+
+function makeOutbox(store: DiskStore, extra: { bufferSize?: number; concurrency?: number; maxMemoryBytes?: number } = {}): Outbox {
+  const dsn = dsnOf(server.dsn);
+  const agent = new http.Agent({ keepAlive: true });
+  const makeRequest = httpRequester({
+    url: new URL(envelopeUrl(dsn)),
+    request: http.request,
+    agent,
+    headers: { 'Content-Type': 'application/x-sentry-envelope', 'X-Sentry-Auth': `Sentry sentry_version=7, sentry_key=${dsn.publicKey}` },
+    timeout: 5000,
+    compressionThreshold: 1024,
+  });
+  const recordDroppedEvent = (reason: string, category: string) => drops.push(`${reason}:${category}`);
+  outbox = new Outbox({
+    store,
+    bufferSize: extra.bufferSize ?? 100,
+    concurrency: extra.concurrency ?? 4,
+    maxEntries: 10_000,
+    maxBytes: 64 * 1024 * 1024,
+    maxMemoryBytes: extra.maxMemoryBytes ?? 16 * 1024 * 1024,
+    maxAgeMs: 60_000,
+    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+    rateLimits: new RateLimits(),
+    clientReports: new ClientReports(),
+    recordDroppedEvent,
+    makeRequest,
+  });
+  return outbox;
+}
+
+function envelopeFor(i: number) {
+  const dsn = dsnOf(server.dsn);
+  const event = {
+    event_id: (i + 1).toString(16).padStart(32, '0'),
+    timestamp: Date.now() / 1000,
+    platform: 'node',
+    level: 'info' as const,
+    logentry: { formatted: `message ${i}` },
+    // Some bulk, so that a few hundred envelopes are several read-ahead windows' worth.
+    extra: { filler: 'x'.repeat(6000 + (i % 7) * 100) },
+  };
+  return createEventEnvelope(event, { dsn, sdk: { name: 'faultline.node', version: '0.0.0' } });
+}
+
+const messages = () => server.events().map((e) => e.logentry.formatted);
+
+test('captures that yield to the loop never wait for the disk, however slow its writes', async () => {
+  const store = new SlowStore(path.join(cacheDir, 'slow'), () => 40);
+  const box = makeOutbox(store, { bufferSize: 20 });
+  await box.persisted(); // the outbox has loaded its folder (writes wait for that)
+  for (let i = 0; i < 300; i++) {
+    assert.equal(box.send(envelopeFor(i)), true);
+    if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+  }
+  // Each write takes 40 ms while 300 captures pass in a few ms: a writer that waited for one
+  // write before taking the next batch would let the 20-envelope intake fill and spill it to disk
+  // on the capture's tick.
+  assert.equal(store.syncWrites, 0, 'no capture had to write to disk itself');
+  assert.equal(await box.flush(10_000), true);
+  assert.equal(server.events().length, 300);
+  assert.deepEqual(drops, []);
+  assert.deepEqual(storedFiles(cacheDir), [], 'delivered envelopes are deleted');
+});
+
+test('writes that finish out of order: envelopes are still sent in the order they were taken', async () => {
+  // Later writes finish first (decreasing delays), one request at a time shows the sending order.
+  let delay = 200;
+  const store = new SlowStore(path.join(cacheDir, 'reorder'), () => (delay = Math.max(0, delay - 25)));
+  const box = makeOutbox(store, { concurrency: 1 });
+  for (let i = 0; i < 8; i++) {
+    box.send(envelopeFor(i));
+    await new Promise((r) => setImmediate(r)); // one write per envelope
+  }
+  assert.equal(await box.flush(10_000), true);
+  assert.deepEqual(messages(), Array.from({ length: 8 }, (_, i) => `message ${i}`));
+});
+
+test('envelopes the memory cache could not keep are read back from their segment files, intact and once', async () => {
+  const store = new SlowStore(path.join(cacheDir, 'small-cache'), () => 0);
+  // A 64 KiB cache holds about ten of these envelopes; 400 of them are 2.5 MB of segment files.
+  const box = makeOutbox(store, { maxMemoryBytes: 64 * 1024, concurrency: 2 });
+  server.fallback = { status: 503 };
+  for (let i = 0; i < 400; i++) box.send(envelopeFor(i)); // a tight loop: spilled as segments
+  await box.persisted();
+  assert.equal(storedFiles(cacheDir).length, 400, 'all of them wait on disk');
+  server.fallback = { status: 200 };
+  server.envelopes.length = 0;
+  assert.equal(await box.flush(20_000), true);
+  const got = messages();
+  assert.equal(got.length, 400);
+  assert.deepEqual([...got].sort(), Array.from({ length: 400 }, (_, i) => `message ${i}`).sort(), 'each exactly once');
+  for (const event of server.events()) {
+    const i = Number(/\d+/.exec(event.logentry.formatted)![0]);
+    assert.equal(event.extra.filler.length, 6000 + (i % 7) * 100, 'the payload came back whole');
+  }
+  assert.deepEqual(storedFiles(cacheDir), []);
+});
+
+test('restamp: an envelope this SDK wrote gets the new sent_at in place, anything else through a parse', () => {
+  const dsn = dsnOf('http://0123456789abcdef0123456789abcdef@127.0.0.1:9/1');
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const ours = encoder.encode(`${JSON.stringify({ event_id: 'a'.repeat(32), dsn: dsn.publicKey, sent_at: '2020-01-01T00:00:00.000Z' })}\n{"type":"event","length":2}\n{}\n`);
+  const stamped = restamp(ours, Date.UTC(2026, 10, 26, 12, 0, 0, 5));
+  const [head, ...rest] = decoder.decode(stamped).split('\n');
+  assert.deepEqual(JSON.parse(head!), { event_id: 'a'.repeat(32), dsn: '0123456789abcdef0123456789abcdef', sent_at: '2026-11-26T12:00:00.005Z' });
+  assert.deepEqual(rest, ['{"type":"event","length":2}', '{}', '']);
+
+  // No sent_at at the end (another writer's file): parsed, stamped, and the items kept as bytes.
+  const foreign = encoder.encode('{"event_id":"b"}\n{"type":"event","length":2}\n{}\n');
+  const [head2, ...rest2] = decoder.decode(restamp(foreign, Date.UTC(2026, 0, 1))).split('\n');
+  assert.deepEqual(JSON.parse(head2!), { event_id: 'b', sent_at: '2026-01-01T00:00:00.000Z' });
+  assert.deepEqual(rest2, ['{"type":"event","length":2}', '{}', '']);
+
+  // A sent_at that is not a timestamp (a quote inside) is not patched blindly.
+  const odd = encoder.encode('{"x":"\\",\\"sent_at\\":\\"2020-01-01T00:00:00.000Z"}\n');
+  const head3 = decoder.decode(restamp(odd, 0)).split('\n')[0]!;
+  assert.equal(JSON.parse(head3).sent_at, '1970-01-01T00:00:00.000Z');
+
+  assert.throws(() => restamp(encoder.encode('not json\n{}\n')), 'a damaged header line is given up');
+});
