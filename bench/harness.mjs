@@ -11,13 +11,13 @@ import path from 'node:path';
  * called (before the kill) when it did not exit in time; `settleMs` waits after the exit for
  * requests still in a sink's socket buffers.
  */
-export function runBenchChild({ args, cwd, label, timeoutMs, onTimeout, settleMs = 0 }) {
+export function runBenchChild({ args, cwd, label, timeoutMs, onTimeout, settleMs = 0, env = {} }) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fl-bench-child-'));
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, args, {
       cwd,
-      env: { ...process.env, TMPDIR: tmp, NODE_OPTIONS: '' },
+      env: { ...process.env, ...env, TMPDIR: tmp, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

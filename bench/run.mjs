@@ -22,6 +22,7 @@ const captureIterations = 2000;
 const cpuEvents = quick ? 200 : 500;
 const CHILD_TIMEOUT_MS = 150000;
 const DRIVERS = ['faultline', 'sentry', 'raw'];
+const VARIANTS = ['no-gzip', 'no-context-lines', 'neither'];
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
 if (!fs.existsSync(path.join(repoRoot, 'dist', 'index.js'))) {
@@ -34,7 +35,7 @@ let nextProjectId = 1;
 const hung = [];
 
 /** Runs one child to completion; resolves with its result, its wall time and what the sink got from it. */
-function runChild(driver, scenario, iterations = 0) {
+function runChild(driver, scenario, iterations = 0, env = {}) {
   const projectId = nextProjectId++;
   const key = projectId.toString(16).padStart(32, '0');
   const dsn = `http://${key}@127.0.0.1:${sink.port}/${projectId}`;
@@ -46,6 +47,7 @@ function runChild(driver, scenario, iterations = 0) {
     timeoutMs: CHILD_TIMEOUT_MS,
     onTimeout: () => hung.push(`${driver}/${scenario}`),
     settleMs: 100, // late requests still in the sink's socket buffers
+    env,
   }).then(({ result, wallMs }) => ({ ...result, wallMs, sink: { ...sink.countsFor(projectId) } }));
 }
 
@@ -89,6 +91,11 @@ for (let run = 1; run <= runs; run++) {
     record(driver, 'rssFlood', f.rssAfterFlood / MiB);
     record(driver, 'heapFlood', f.heapAfterFlood / MiB);
     if (s.badEnvelopes > 0) log(`  ${driver}: ${s.badEnvelopes} envelopes the sink could not parse`);
+  }
+  // Where faultline's CPU per event goes: the same scenario with one per-event cost switched off.
+  for (const variant of VARIANTS) {
+    const cpu = await runChild('faultline-variant', 'cpu', cpuEvents, { FAULTLINE_BENCH_VARIANT: variant });
+    record(`faultline-${variant}`, 'cpuPerEventUs', cpu.cpuPerEventUs);
   }
 }
 await sink.close();
@@ -163,6 +170,14 @@ console.log(`faultline ${faultlineVersion} vs @sentry/node ${sentryVersion} · n
 console.log(`${runs} runs${quick ? ' (--quick)' : ''}, median (min–max); capture latency over ${captureIterations.toLocaleString('en-US')} calls; CPU over ${cpuEvents} events; flood of ${floodSize.toLocaleString('en-US')}.`);
 console.log('');
 console.log(lines.join('\n'));
+console.log('');
+console.log('Where faultline\'s CPU per event goes (same scenario; each column switches one per-event cost off):');
+console.log('');
+console.log('| | faultline | no gzip | no context lines | neither | raw floor |');
+console.log('|---|---|---|---|---|---|');
+const variantCells = ['faultline', ...VARIANTS.map((v) => `faultline-${v}`), 'raw'];
+console.log(`| CPU per event (µs) | ${variantCells.map((d) => cell(d, 'cpuPerEventUs')).join(' | ')} |`);
+console.log(`| ÷ raw floor | ${variantCells.map((d) => ratio(med(d, 'cpuPerEventUs'), med('raw', 'cpuPerEventUs'))).join(' | ')} |`);
 const cpuShort = DRIVERS.filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
 if (cpuShort.length) console.log(`\nnote: in the CPU scenario ${cpuShort.join(', ')} delivered fewer events than captured, so its CPU per event is understated.`);
 if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);

@@ -11,8 +11,9 @@ export interface OutboxSettings {
   /** Most bytes kept on disk. */
   maxBytes: number;
   /**
-   * Most bytes kept in memory: by the outbox when the disk cannot be used, and as the copy of
-   * stored envelopes that spares reading them back to send them.
+   * Most bytes kept in memory: by the outbox when the disk cannot be used, and by writes under
+   * way. The copy of stored envelopes that spares reading them back is at most 4 MiB of it
+   * (state.ts).
    */
   maxMemoryBytes: number;
   /** Envelopes older than this are dropped (`cache_overflow`) instead of sent. */

@@ -34,6 +34,14 @@ export interface WriteBatch {
   failed: boolean;
 }
 
+/**
+ * Most bytes of stored envelopes kept in memory as well, so that sending them needs no read: a
+ * few hundred events, which is what waits in normal running. A flood beyond it is read back from
+ * its segment files through read-ahead windows (read-ahead.ts), which costs little; caching a
+ * flood instead held 16 MiB more at its peak, as much as the raw protocol floor's whole margin.
+ */
+const CACHE_BYTES = 4 * 1024 * 1024;
+
 /** `<segment file>#<index>`, the index padded so that names sort in file order. */
 export const segmentEntryName = (segment: string, index: number): string => `${segment}#${String(index).padStart(6, '0')}`;
 
@@ -103,7 +111,7 @@ export class OutboxState {
 
   /** Keeps a written envelope's bytes for sending while the cache stays under its bound. */
   cache(entry: OutboxEntry, bytes: Uint8Array): void {
-    if (this.cachedBytes + bytes.byteLength > this.config.maxMemoryBytes) return;
+    if (this.cachedBytes + bytes.byteLength > Math.min(CACHE_BYTES, this.config.maxMemoryBytes)) return;
     entry.cached = bytes;
     this.cachedBytes += bytes.byteLength;
   }
