@@ -23,31 +23,56 @@ const NEWLINE = 0x0a;
  * The envelope as bytes: compact one-line JSON headers, every item header carrying the exact
  * byte `length` of its payload, a `\n` after each payload. `sent_at` is stamped here because
  * serialization happens right before the request (the header must say when it was sent).
+ *
+ * Every event passes through here, so it makes one allocation of the final size: a JSON payload
+ * is encoded once into a reused scratch buffer (which also gives its byte length for the item
+ * header) and copied into place. Encoding each part on its own and joining them cost about as
+ * much again as the JSON.stringify itself.
  */
 export function serializeEnvelope(env: Envelope, now: number = Date.now()): Uint8Array {
-  const header = { ...env.header, sent_at: new Date(now).toISOString() };
-  const chunks: Uint8Array[] = [encoder.encode(JSON.stringify(header))];
+  const header = encoder.encode(JSON.stringify({ ...env.header, sent_at: new Date(now).toISOString() }));
+  const parts: Uint8Array[] = [header];
+  let size = header.byteLength + 1;
+  let scratchUsed = 0;
   for (const item of env.items) {
-    const payload = payloadBytes(item.payload);
-    chunks.push(encoder.encode(JSON.stringify({ ...item.header, length: payload.byteLength })), payload);
+    const payload = payloadBytes(item.payload, scratchUsed);
+    if (payload.buffer === scratch.buffer) scratchUsed += payload.byteLength;
+    const itemHeader = encoder.encode(JSON.stringify({ ...item.header, length: payload.byteLength }));
+    parts.push(itemHeader, payload);
+    size += itemHeader.byteLength + 1 + payload.byteLength + 1;
   }
-  let size = 0;
-  for (const chunk of chunks) size += chunk.byteLength + 1;
   const out = new Uint8Array(size);
   let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
     out[offset++] = NEWLINE;
   }
   return out;
 }
 
-function payloadBytes(payload: unknown): Uint8Array {
+/** Reused by serializeEnvelope for JSON payloads; grows to the largest payload up to SCRATCH_MAX. */
+let scratch = new Uint8Array(16 * 1024);
+const SCRATCH_MAX = 256 * 1024;
+
+/**
+ * A payload's bytes. JSON is encoded into `scratch` from byte `from` on when it fits (the result
+ * is a view, valid until the next serializeEnvelope call), otherwise into a fresh array.
+ */
+function payloadBytes(payload: unknown, from = 0): Uint8Array {
   if (payload instanceof Uint8Array) return payload;
-  if (typeof payload === 'string') return encoder.encode(payload);
   if (payload === undefined) return new Uint8Array(0);
-  return encoder.encode(JSON.stringify(payload) ?? '');
+  const text = typeof payload === 'string' ? payload : (JSON.stringify(payload) ?? '');
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  const worst = from + text.length * 3;
+  if (worst > SCRATCH_MAX) return encoder.encode(text);
+  if (worst > scratch.byteLength) {
+    const grown = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(worst, scratch.byteLength * 2)));
+    grown.set(scratch.subarray(0, from));
+    scratch = grown;
+  }
+  const { written } = encoder.encodeInto(text, scratch.subarray(from));
+  return scratch.subarray(from, from + written);
 }
 
 /**

@@ -164,3 +164,28 @@ test('quantities: attachments count bytes (min 1), transactions add spans + 1, l
     { category: 'log_byte', quantity: 12 },
   ]);
 });
+
+test('serializeEnvelope encodes JSON items through its scratch buffer: several, large and non-ASCII all come back exact', () => {
+  const big = 'é→'.repeat(50_000); // past the scratch buffer's limit: encoded on its own
+  const mid = 'x'.repeat(40_000); // makes the scratch buffer grow with an item already in it
+  const envelope: Envelope = {
+    header: { event_id: ID },
+    items: [
+      { header: { type: 'event' }, payload: event({ extra: { note: 'first – ünïcode' } }) },
+      { header: { type: 'attachment', filename: 'a.txt' }, payload: new Uint8Array([1, 2, 3]) },
+      { header: { type: 'event' }, payload: { message: mid } },
+      { header: { type: 'event' }, payload: { message: big } },
+    ],
+  };
+  const parsed = parseEnvelope(serializeEnvelope(envelope));
+  assert.equal(parsed.items.length, 4);
+  assert.equal(payloadJson(parsed.items[0]!).extra.note, 'first – ünïcode');
+  assert.deepEqual([...(parsed.items[1]!.payload as Uint8Array)], [1, 2, 3]);
+  assert.equal(payloadJson(parsed.items[2]!).message, mid);
+  assert.equal(payloadJson(parsed.items[3]!).message, big);
+  // A second envelope reuses the scratch buffer: the first one's bytes must not change.
+  const first = serializeEnvelope({ header: {}, items: [{ header: { type: 'event' }, payload: { n: 1 } }] });
+  const copy = first.slice();
+  serializeEnvelope({ header: {}, items: [{ header: { type: 'event' }, payload: { n: 2222 } }] });
+  assert.deepEqual(first, copy);
+});
