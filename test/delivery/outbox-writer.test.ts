@@ -157,6 +157,23 @@ test('envelopes the memory cache could not keep are read back from their segment
   assert.deepEqual(storedFiles(cacheDir), []);
 });
 
+test('close while writes are under way: the files are written at once and the next outbox of the process sends them', async () => {
+  const folder = path.join(cacheDir, 'closing');
+  const first = makeOutbox(new SlowStore(folder, () => 300));
+  await sleep(50); // the folder is loaded: the writer runs
+  for (let i = 0; i < 3; i++) {
+    first.send(envelopeFor(i));
+    await new Promise((r) => setImmediate(r)); // one file per envelope, each write taking 300 ms
+  }
+  assert.equal(await first.close(0), false, 'nothing was delivered yet');
+  assert.equal(storedFiles(cacheDir).length, 3, 'close wrote what was still being written');
+  const second = makeOutbox(new DiskStore(folder, false));
+  await sleep(400); // the first outbox's writes end, and it lets their files go to the second
+  assert.equal(await second.flush(5000), true);
+  assert.deepEqual([...messages()].sort(), ['message 0', 'message 1', 'message 2'], 'each exactly once');
+  assert.deepEqual(storedFiles(cacheDir), []);
+});
+
 test('restamp: an envelope this SDK wrote gets the new sent_at in place, anything else through a parse', () => {
   const dsn = dsnOf('http://0123456789abcdef0123456789abcdef@127.0.0.1:9/1');
   const encoder = new TextEncoder();

@@ -32,6 +32,8 @@ export interface WriteBatch {
   written: boolean;
   /** The file could not be written: its envelopes live in memory only. */
   failed: boolean;
+  /** persistSync wrote it and dropped it from this outbox (closing, or the process exiting). */
+  abandoned?: boolean;
 }
 
 /**

@@ -18,7 +18,7 @@ import { debugLog } from '../../core/debug-log.js';
 import { itemOutcomes, serializeEnvelope } from '../../core/envelope.js';
 import { createdAtOf, newEnvelopeName, newSegmentName } from './disk-store.js';
 import { describeEnvelope, type OutboxEntry } from './entry.js';
-import { hold, release } from './ownership.js';
+import { handOver, hold, release } from './ownership.js';
 import { encodeSegment, type SegmentRecord } from './segment.js';
 import type { OutboxSender } from './sender.js';
 import { segmentEntryName, type IntakeJob, type OutboxState, type WriteBatch } from './state.js';
@@ -96,9 +96,14 @@ export class OutboxWriter {
     if (!store) return;
     for (const name of state.removing) store.removeSync(name);
     if (state.mode !== 'disk') return;
-    // Writes under way will never finish: write the same files now.
+    // Writes under way may never finish (at exit no callback runs): write the same files now.
+    // The batches leave this outbox; their files are let go once nothing writes them any more.
     for (const batch of state.batches) {
-      if (batch.written) continue;
+      batch.abandoned = true;
+      if (batch.written) {
+        this.letGo(batch);
+        continue;
+      }
       try {
         store.writeSync(batch.name, batch.bytes);
       } catch (err) {
@@ -187,12 +192,25 @@ export class OutboxWriter {
       })
       .then(() => {
         state.writing.delete(name);
+        // persistSync (close, exit) took the batch over and wrote it itself.
+        if (batch.abandoned) return this.letGo(batch);
         state.batchBytes -= bytes.byteLength;
         batch.written = true;
         this.admitWritten();
         // Room again for what waited behind the bound.
         this.scheduleWrite();
       });
+  }
+
+  /**
+   * A batch persistSync took over: its file stays for whoever sends next. A single envelope goes
+   * to the folder's live outbox if there is one (ownership.ts); a segment is adopted whole by the
+   * next outbox that loads the folder.
+   */
+  private letGo(batch: WriteBatch): void {
+    const store = this.state.config.store;
+    if (store && !batch.failed && !batch.segment) handOver(store.directory, batch.name);
+    else release(batch.name);
   }
 
   /** Admits the written batches at the head of the queue: the order they were taken in. */
