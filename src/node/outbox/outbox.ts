@@ -1,7 +1,8 @@
 // The durable outbox: envelopes go to disk first and are sent from there, oldest first.
 //
 //   send()  → intake (bounded, in memory; the capture path stops here)
-//   writer  → one file per envelope (DiskStore, atomic) → entries (bounded by count, bytes, age)
+//   writer  → a file per lone envelope, a segment file per batch (DiskStore, atomic), writes
+//             started without waiting for each other → entries (bounded by count, bytes, age)
 //   pump    → requests, at most `concurrency` at once, one while the server is failing
 //
 // A file is deleted only after a 2xx or a definitive 4xx, so delivery is at-least-once: a crash
