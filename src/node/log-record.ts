@@ -5,6 +5,8 @@
 import type { Event, SeverityLevel } from '../core/types.js';
 import { addBreadcrumb, captureEvent } from '../core/api.js';
 import { captureAutoException } from './capture-auto.js';
+import { knownLogLevel } from '../core/logs/levels.js';
+import type { LogLevel } from '../core/logs/types.js';
 
 export interface LogRecord {
   level: SeverityLevel;
@@ -29,17 +31,13 @@ export interface LogRecordOptions {
 
 const RANK: Record<SeverityLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, fatal: 4 };
 
-/** Level names of pino, winston (npm and syslog sets) and Python mapped to Sentry's levels. */
-const LEVEL_NAMES: Record<string, SeverityLevel> = {
-  trace: 'debug', debug: 'debug', silly: 'debug', verbose: 'debug',
-  info: 'info', http: 'info', notice: 'info', log: 'info',
-  warn: 'warning', warning: 'warning',
-  error: 'error', err: 'error',
-  fatal: 'fatal', crit: 'fatal', critical: 'fatal', alert: 'fatal', emerg: 'fatal',
-};
+/** Event severities of the protocol log levels (events have no `trace`, and say `warning`). */
+const SEVERITY: Record<LogLevel, SeverityLevel> = { trace: 'debug', debug: 'debug', info: 'info', warn: 'warning', error: 'error', fatal: 'fatal' };
 
+/** A logger's level name (pino, winston's npm and syslog sets, console) as an event severity. */
 export function severityOfLevelName(name: unknown, fallback: SeverityLevel = 'info'): SeverityLevel {
-  return (typeof name === 'string' && LEVEL_NAMES[name.toLowerCase()]) || fallback;
+  const level = knownLogLevel(name);
+  return level === undefined ? fallback : SEVERITY[level];
 }
 
 export function recordLog(record: LogRecord, options: LogRecordOptions): void {

@@ -12,7 +12,12 @@ const NAMES: Record<string, LogLevel> = {
 };
 
 export function logLevelOfName(name: unknown, fallback: LogLevel = 'info'): LogLevel {
-  return (typeof name === 'string' && NAMES[name.toLowerCase()]) || fallback;
+  return knownLogLevel(name) ?? fallback;
+}
+
+/** The protocol log level a logger's level name stands for; undefined for a name not known. */
+export function knownLogLevel(name: unknown): LogLevel | undefined {
+  return (typeof name === 'string' && NAMES[name.toLowerCase()]) || undefined;
 }
 
 /** The record's error as attributes (OpenTelemetry's names). */
