@@ -66,11 +66,8 @@ function payloadBytes(payload: unknown, from = 0): Uint8Array {
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
   const worst = from + text.length * 3;
   if (worst > SCRATCH_MAX) return encoder.encode(text);
-  if (worst > scratch.byteLength) {
-    const grown = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(worst, scratch.byteLength * 2)));
-    grown.set(scratch.subarray(0, from));
-    scratch = grown;
-  }
+  // A bigger buffer needs no copy: payloads already in the old one keep it alive as their views.
+  if (worst > scratch.byteLength) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(worst, scratch.byteLength * 2)));
   const { written } = encoder.encodeInto(text, scratch.subarray(from));
   return scratch.subarray(from, from + written);
 }
