@@ -60,8 +60,11 @@ afterEach(async () => {
   assert.deepEqual(server.errors(), [], 'every envelope passes the protocol kit');
 });
 
-function makeOutbox(store: DiskStore, extra: { bufferSize?: number; concurrency?: number; maxMemoryBytes?: number } = {}): Outbox {
-  const dsn = dsnOf(server.dsn);
+function makeOutbox(
+  store: DiskStore,
+  extra: { bufferSize?: number; concurrency?: number; maxMemoryBytes?: number; dsn?: string } = {},
+): Outbox {
+  const dsn = dsnOf(extra.dsn ?? server.dsn);
   const agent = new http.Agent({ keepAlive: true });
   const makeRequest = httpRequester({
     url: new URL(envelopeUrl(dsn)),
@@ -172,6 +175,24 @@ test('close while writes are under way: the files are written at once and the ne
   assert.equal(await second.flush(5000), true);
   assert.deepEqual([...messages()].sort(), ['message 0', 'message 1', 'message 2'], 'each exactly once');
   assert.deepEqual(storedFiles(cacheDir), []);
+});
+
+test('an envelope that cannot be serialized is counted and left out; the rest of its segment survives a restart', async () => {
+  const folder = path.join(cacheDir, 'unserializable');
+  // The first run cannot reach any server (port 9, nothing listens): everything stays on disk.
+  const first = makeOutbox(new DiskStore(folder, false), { bufferSize: 5, dsn: 'http://0123456789abcdef0123456789abcdef@127.0.0.1:9/42' });
+  await first.persisted(); // loaded (a close during the load is the next test's subject)
+  const bad = envelopeFor(99);
+  (bad.items[0]!.payload as Record<string, unknown>).extra = { big: 1n }; // JSON.stringify throws
+  // A tight loop: the full intake is spilled to disk as segments, with the bad one among them.
+  for (let i = 0; i < 12; i++) first.send(i === 3 ? bad : envelopeFor(i));
+  await first.close(0);
+  assert.equal(storedFiles(cacheDir).length, 11, 'the other eleven are on disk');
+  assert.deepEqual(drops, ['internal_sdk_error:error'], 'the bad one is counted once');
+  const second = makeOutbox(new DiskStore(folder, false));
+  assert.equal(await second.flush(5000), true);
+  assert.equal(second.stats().corrupt, 0, 'no file was taken for damaged');
+  assert.deepEqual([...messages()].sort(), Array.from({ length: 12 }, (_, i) => `message ${i}`).filter((m) => m !== 'message 3').sort());
 });
 
 test('restamp: an envelope this SDK wrote gets the new sent_at in place, anything else through a parse', () => {

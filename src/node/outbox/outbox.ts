@@ -26,7 +26,7 @@ import type { DiskStore } from './disk-store.js';
 import { OutboxLoader } from './loader.js';
 import { handOver, registerLive, release, unregisterLive, type Adopter } from './ownership.js';
 import { OutboxSender } from './sender.js';
-import { OutboxState, type IntakeJob } from './state.js';
+import { OutboxState } from './state.js';
 import { OutboxWriter } from './writer.js';
 
 export interface OutboxConfig {
@@ -95,12 +95,12 @@ export class Outbox implements Adopter {
       if (state.closed) return false;
       const items = this.dropRateLimited(envelope.items);
       if (items.length === 0) return false;
-      const job: IntakeJob = { envelope: items === envelope.items ? envelope : { header: envelope.header, items } };
+      const accepted = items === envelope.items ? envelope : { header: envelope.header, items };
       if (state.intakeLength() >= state.config.bufferSize && !this.writer.spillSync()) {
         for (const item of items) state.record('queue_overflow', itemOutcomes(item));
         return false;
       }
-      state.intake.push(job);
+      state.intake.push(accepted);
       this.writer.scheduleWrite();
       return true;
     } catch (err) {

@@ -13,24 +13,20 @@ import { release } from './ownership.js';
 import type { OutboxConfig } from './outbox.js';
 import type { SegmentRecord } from './segment.js';
 
-export interface IntakeJob {
-  envelope: Envelope;
-}
-
 /** Envelopes the writer has taken off the intake and serialized: one file, being written. */
 export interface WriteBatch {
   /** The file: a segment (several envelopes) or a single envelope's file. */
   name: string;
   segment: boolean;
-  /** Each envelope's bytes, and its entry (undefined for one that could not be serialized). */
+  /** Each envelope's bytes, and its entry. */
   blobs: Uint8Array[];
-  described: Array<OutboxEntry | undefined>;
+  described: OutboxEntry[];
   /** Where each envelope lies in a segment file. */
   records: SegmentRecord[] | undefined;
   /** The file's bytes, kept so that an exit in mid-write can write the same file synchronously. */
   bytes: Uint8Array;
   written: boolean;
-  /** The file could not be written: its envelopes live in memory only. */
+  /** No file: the write failed, or the outbox is in memory only. Its envelopes keep their bytes. */
   failed: boolean;
   /** persistSync wrote it and dropped it from this outbox (closing, or the process exiting). */
   abandoned?: boolean;
@@ -49,8 +45,9 @@ export const segmentEntryName = (segment: string, index: number): string => `${s
 
 export class OutboxState {
   mode: 'disk' | 'memory';
-  intake: IntakeJob[] = [];
-  /** Index of the oldest job in `intake` (a head index: shift() is O(n) on a 10,000-job burst). */
+  /** Envelopes accepted and not yet taken by the writer (serialized only when written). */
+  intake: Envelope[] = [];
+  /** Index of the oldest envelope in `intake` (a head index: shift() is O(n) on a 10,000-envelope burst). */
   intakeHead = 0;
   /** Writes under way (or done, waiting for an older one), oldest first: admitted in this order. */
   readonly batches: WriteBatch[] = [];
@@ -96,7 +93,7 @@ export class OutboxState {
   }
 
   shiftIntake(): void {
-    this.intake[this.intakeHead++] = undefined as unknown as IntakeJob;
+    this.intake[this.intakeHead++] = undefined as unknown as Envelope;
     if (this.intakeHead === this.intake.length) this.clearIntake();
     else if (this.intakeHead > 1024 && this.intakeHead * 2 > this.intake.length) {
       this.intake = this.intake.slice(this.intakeHead);

@@ -15,13 +15,13 @@
 // Kept apart from the sender and the loader because it is the only part that creates files.
 
 import { debugLog } from '../../core/debug-log.js';
-import { itemOutcomes, serializeEnvelope } from '../../core/envelope.js';
-import { createdAtOf, newEnvelopeName, newSegmentName } from './disk-store.js';
+import { itemOutcomes, serializeEnvelope, type Envelope } from '../../core/envelope.js';
+import { createdAtOf, newEnvelopeName, newSegmentName, type DiskStore } from './disk-store.js';
 import { describeEnvelope, type OutboxEntry } from './entry.js';
 import { handOver, hold, release } from './ownership.js';
 import { encodeSegment, type SegmentRecord } from './segment.js';
 import type { OutboxSender } from './sender.js';
-import { segmentEntryName, type IntakeJob, type OutboxState, type WriteBatch } from './state.js';
+import { segmentEntryName, type OutboxState, type WriteBatch } from './state.js';
 
 /** Most envelopes the writer puts in one segment file. */
 const SEGMENT_BATCH = 256;
@@ -62,27 +62,16 @@ export class OutboxWriter {
     if (!store || state.mode !== 'disk') return false;
     if (state.entries.length + state.unadmitted() + 1 > state.config.maxEntries) return false;
     // What still fits the store's byte bound; the rest stays queued for the writer.
-    const jobs = state.intake.slice(state.intakeHead);
-    const { blobs, described } = this.serialize(jobs, state.config.maxBytes - state.totalBytes);
-    if (blobs.length === 0) return false;
-    const name = newSegmentName();
-    hold(name);
-    let encoded: { bytes: Uint8Array; records: SegmentRecord[] };
-    try {
-      encoded = encodeSegment(blobs);
-      store.writeSync(name, encoded.bytes);
-    } catch (err) {
-      release(name);
-      debugLog.warn('outbox: could not spill the queue to disk', err);
-      return false;
+    const written = this.writeIntakeSync(store, state.config.maxBytes - state.totalBytes);
+    if (!written) return false;
+    if (written.batch) {
+      // Admitted behind the batches still being written (they are older). Requests start after
+      // the caller's code, not on its tick: starting one compresses the envelope and builds the
+      // request (about 70 µs each, up to `concurrency` of them).
+      state.batches.push(written.batch);
+      state.batchJobs += written.batch.described.length;
+      this.admitWritten(true);
     }
-    for (let i = 0; i < blobs.length; i++) state.shiftIntake();
-    // Admitted behind the batches still being written (they are older).
-    state.batches.push({ name, segment: true, blobs, described, records: encoded.records, bytes: encoded.bytes, written: true, failed: false });
-    state.batchJobs += blobs.length;
-    // Requests start after the caller's code, not on its tick: starting one compresses the
-    // envelope and builds the request (about 70 µs each, up to `concurrency` of them).
-    this.admitWritten(true);
     return state.intakeLength() < state.config.bufferSize;
   }
 
@@ -111,20 +100,43 @@ export class OutboxWriter {
         debugLog.error('could not save envelopes at exit', err);
       }
     }
-    for (let i = state.intakeHead; i < state.intake.length; i++) {
-      const job = state.intake[i]!;
-      try {
-        const bytes = serializeEnvelope(job.envelope);
-        store.writeSync(newEnvelopeName(), bytes);
-      } catch (err) {
-        debugLog.error('could not save an envelope at exit', err);
-      }
-    }
+    // The intake as one segment file, like a spill; it is not admitted here, so its name is let
+    // go at once for the next outbox that loads the folder.
+    const written = state.intakeLength() > 0 ? this.writeIntakeSync(store, Infinity) : undefined;
+    if (written?.batch) release(written.batch.name);
     // The writer will never resume: everything it held is on disk now.
     state.clearIntake();
     state.batches.length = 0;
     state.batchBytes = 0;
     state.batchJobs = 0;
+  }
+
+  /**
+   * What waits in the intake (up to `budget` bytes of it) as one segment file, written
+   * synchronously, and taken off the intake. `batch` is undefined when none of it could be
+   * serialized (those are counted); the result is undefined when nothing fitted or the write
+   * failed, and then the intake is left as it was.
+   */
+  private writeIntakeSync(store: DiskStore, budget: number): { batch: WriteBatch | undefined } | undefined {
+    const state = this.state;
+    const { blobs, described, consumed } = this.serialize(state.intake.slice(state.intakeHead), budget);
+    if (consumed === 0) return undefined;
+    let batch: WriteBatch | undefined;
+    if (blobs.length > 0) {
+      const name = newSegmentName();
+      hold(name);
+      try {
+        const { bytes, records } = encodeSegment(blobs);
+        store.writeSync(name, bytes);
+        batch = { name, segment: true, blobs, described, records, bytes, written: true, failed: false };
+      } catch (err) {
+        release(name);
+        debugLog.warn('outbox: could not write the queue to disk', err);
+        return undefined;
+      }
+    }
+    for (let i = 0; i < consumed; i++) state.shiftIntake();
+    return { batch };
   }
 
   // ---- writing ---------------------------------------------------------------------------------------
@@ -162,23 +174,21 @@ export class OutboxWriter {
    * file (segment.ts): a file is a few thread-pool round trips, and a burst of 10,000 would take
    * seconds that way.
    */
-  private startBatch(jobs: IntakeJob[]): void {
+  private startBatch(jobs: Envelope[]): void {
     const state = this.state;
     const { blobs, described } = this.serialize(jobs);
-    const segment = jobs.length > 1;
-    const name = segment ? newSegmentName() : newEnvelopeName();
-    let bytes: Uint8Array;
-    let records: SegmentRecord[] | undefined;
-    if (segment) ({ bytes, records } = encodeSegment(blobs));
-    else bytes = blobs[0]!;
     // Nothing could be serialized (already counted): nothing to write.
-    if (described.every((d) => d === undefined)) return;
-    const batch: WriteBatch = { name, segment, blobs, described, records, bytes, written: false, failed: false };
+    if (blobs.length === 0) return;
+    const segment = blobs.length > 1;
+    const name = segment ? newSegmentName() : newEnvelopeName();
+    const memoryOnly = state.mode !== 'disk';
+    let bytes = blobs[0]!;
+    let records: SegmentRecord[] | undefined;
+    if (segment && !memoryOnly) ({ bytes, records } = encodeSegment(blobs));
+    const batch: WriteBatch = { name, segment, blobs, described, records, bytes, written: memoryOnly, failed: memoryOnly };
     state.batches.push(batch);
-    state.batchJobs += jobs.length;
-    if (state.mode !== 'disk') {
-      batch.failed = true;
-      batch.written = true;
+    state.batchJobs += described.length;
+    if (memoryOnly) {
       this.admitWritten();
       return;
     }
@@ -234,56 +244,48 @@ export class OutboxWriter {
   private admitBatch(batch: WriteBatch): void {
     const state = this.state;
     const onDisk = !batch.failed;
-    if (onDisk && batch.segment) state.segments.set(batch.name, batch.described.filter(Boolean).length);
-    let admitted = 0;
+    if (onDisk && batch.segment) state.segments.set(batch.name, batch.described.length);
     for (let i = 0; i < batch.described.length; i++) {
-      const entry = batch.described[i];
-      if (!entry) continue;
-      if (batch.segment) placeInSegment(entry, batch.name, i, batch.records![i]!);
+      const entry = batch.described[i]!;
+      if (onDisk && batch.segment) placeInSegment(entry, batch.name, i, batch.records![i]!);
       else {
-        entry.name = batch.name;
+        // A file of its own, or (memory only) a name for the entry that keeps its own bytes.
+        entry.name = batch.segment ? segmentEntryName(batch.name, i) : batch.name;
         entry.createdAt = createdAtOf(batch.name);
       }
       if (onDisk) state.cache(entry, batch.blobs[i]!);
-      else {
-        // Memory only: the entry keeps its own bytes and no file.
-        entry.bytes = batch.blobs[i];
-        entry.segment = undefined;
-      }
+      else entry.bytes = batch.blobs[i];
       state.admit(entry, true);
-      admitted++;
     }
     if (!onDisk) release(batch.name);
-    else if (batch.segment && admitted === 0) {
-      state.segments.set(batch.name, 1);
-      state.segmentDone(batch.name);
-    }
   }
 
   /**
-   * Each job's bytes and entry, in order: an empty blob and no entry (counted) for a job that
-   * cannot be serialized. Stops before the job that would pass `budget` bytes.
+   * The envelopes' bytes and entries, in order, stopping before the one that would pass `budget`
+   * bytes; `consumed` counts the envelopes gone through. One that cannot be serialized is counted
+   * and left out: it would fail the same way every time, and an empty record in a segment file
+   * would make the next start's loader take the whole file for damaged.
    */
-  private serialize(jobs: IntakeJob[], budget = Infinity): { blobs: Uint8Array[]; described: Array<OutboxEntry | undefined> } {
+  private serialize(envelopes: Envelope[], budget = Infinity): { blobs: Uint8Array[]; described: OutboxEntry[]; consumed: number } {
     const blobs: Uint8Array[] = [];
-    const described: Array<OutboxEntry | undefined> = [];
+    const described: OutboxEntry[] = [];
     let bytes = 0;
-    for (const job of jobs) {
+    let consumed = 0;
+    for (const envelope of envelopes) {
       try {
-        const blob = serializeEnvelope(job.envelope);
+        const blob = serializeEnvelope(envelope);
         if (bytes + blob.byteLength > budget) break;
         blobs.push(blob);
-        described.push(describeEnvelope('', 0, blob.byteLength, job.envelope));
+        described.push(describeEnvelope('', 0, blob.byteLength, envelope));
         bytes += blob.byteLength;
       } catch (err) {
-        // E.g. a payload JSON cannot represent; it would fail the same way every time.
+        // E.g. a payload JSON cannot represent.
         debugLog.error('could not serialize an envelope', err);
-        for (const item of job.envelope.items) this.state.record('internal_sdk_error', itemOutcomes(item));
-        blobs.push(new Uint8Array(0));
-        described.push(undefined);
+        for (const item of envelope.items) this.state.record('internal_sdk_error', itemOutcomes(item));
       }
+      consumed++;
     }
-    return { blobs, described };
+    return { blobs, described, consumed };
   }
 }
 
