@@ -8,9 +8,10 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { ClientReports } from '../../src/core/client-reports.js';
 import { envelopeUrl, parseDsn } from '../../src/core/dsn.js';
-import { createEventEnvelope } from '../../src/core/envelope.js';
+import { createEventEnvelope, serializeEnvelope } from '../../src/core/envelope.js';
 import { RateLimits } from '../../src/core/rate-limits.js';
-import { DiskStore } from '../../src/node/outbox/disk-store.js';
+import { DiskStore, newEnvelopeName, newSegmentName } from '../../src/node/outbox/disk-store.js';
+import { encodeSegment } from '../../src/node/outbox/segment.js';
 import { Outbox } from '../../src/node/outbox/outbox.js';
 import { restamp } from '../../src/node/outbox/restamp.js';
 import { httpRequester } from '../../src/node/transport-http.js';
@@ -193,6 +194,29 @@ test('an envelope that cannot be serialized is counted and left out; the rest of
   assert.equal(await second.flush(5000), true);
   assert.equal(second.stats().corrupt, 0, 'no file was taken for damaged');
   assert.deepEqual([...messages()].sort(), Array.from({ length: 12 }, (_, i) => `message ${i}`).filter((m) => m !== 'message 3').sort());
+});
+
+test('a close during the load: files the closing outbox was taking over go to the next outbox, the rest stay', async () => {
+  const folder = path.join(cacheDir, 'closing-while-loading');
+  // What a previous run left: six single files and a segment of three.
+  const earlier = new DiskStore(folder, false);
+  for (let i = 0; i < 6; i++) earlier.writeSync(newEnvelopeName(), serializeEnvelope(envelopeFor(i)));
+  earlier.writeSync(newSegmentName(), encodeSegment([6, 7, 8].map((i) => serializeEnvelope(envelopeFor(i)))).bytes);
+  // Reading a file takes 100 ms here, so the load is still under way when close comes.
+  const slowReads = new (class extends DiskStore {
+    override async read(name: string): Promise<Uint8Array> {
+      await sleep(100);
+      return super.read(name);
+    }
+  })(folder, false);
+  const first = makeOutbox(slowReads, { dsn: 'http://0123456789abcdef0123456789abcdef@127.0.0.1:9/42' });
+  await sleep(30);
+  const second = makeOutbox(new DiskStore(folder, false)); // the folder's live outbox from now on
+  await first.close(0);
+  await sleep(300); // the file the first outbox was reading is handed over
+  assert.equal(await second.flush(5000), true);
+  assert.deepEqual([...messages()].sort(), Array.from({ length: 9 }, (_, i) => `message ${i}`).sort(), 'each exactly once');
+  assert.deepEqual(storedFiles(cacheDir), []);
 });
 
 test('restamp: an envelope this SDK wrote gets the new sent_at in place, anything else through a parse', () => {

@@ -8,7 +8,7 @@ import { debugLog } from '../../core/debug-log.js';
 import { parseEnvelope, type Envelope } from '../../core/envelope.js';
 import { createdAtOf, newEnvelopeName, newSegmentName } from './disk-store.js';
 import { describeEnvelope } from './entry.js';
-import { hold, mayAdopt, release } from './ownership.js';
+import { handOver, hold, mayAdopt, release } from './ownership.js';
 import { decodeSegment, isSegmentName } from './segment.js';
 import type { OutboxSender } from './sender.js';
 import { segmentEntryName, type OutboxState } from './state.js';
@@ -19,13 +19,19 @@ export class OutboxLoader {
     private readonly sender: OutboxSender,
   ) {}
 
-  /** Takes over a file a closed outbox of this process still had (ownership.ts); the name stays held. */
+  /**
+   * Takes over a file a closed outbox of this process still had (ownership.ts); the name stays
+   * held. Closed itself meanwhile, it passes the file on the same way.
+   */
   async adoptFile(name: string): Promise<void> {
     const state = this.state;
     const store = state.config.store;
     try {
-      if (!store || state.closed || state.byName.has(name)) return;
+      if (!store || state.byName.has(name)) return;
+      if (state.closed) return handOver(store.directory, name);
       const bytes = await store.read(name);
+      if (state.closed) return handOver(store.directory, name);
+      if (isSegmentName(name)) return await this.loadSegment(name, bytes, Date.now());
       const entry = describeEnvelope(name, createdAtOf(name), bytes.byteLength, parseEnvelope(bytes));
       state.admit(entry, true);
     } catch (err) {
@@ -53,6 +59,8 @@ export class OutboxLoader {
       }
       const now = Date.now();
       for (const found of await store.list(now)) {
+        // Closed during the load: what is not taken yet stays for the folder's next outbox.
+        if (state.closed) break;
         if (this.isKnown(found) || !mayAdopt(found)) continue;
         // Adopt it under a name of our own, so that no other process sends it too.
         const segment = isSegmentName(found);
@@ -68,6 +76,11 @@ export class OutboxLoader {
         } catch {
           release(name);
           continue;
+        }
+        // Closed while this file was being taken: it goes to the folder's live outbox, if any.
+        if (state.closed) {
+          handOver(store.directory, name);
+          break;
         }
         if (segment) {
           await this.loadSegment(name, bytes, now);
