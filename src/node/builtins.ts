@@ -1,10 +1,11 @@
-// Node built-ins loaded on first use. `node:https` (which pulls in tls) costs about 7 ms and
-// 4 MiB at start-up, `node:zlib` about 2 ms and 2 MiB, `node:util` 0.25 MiB; an app whose DSN is
-// http:// and that never crashes nor logs to the console before an event is sent needs none.
+// Node built-ins loaded on first use. `node:https` and `node:tls` cost about 7 ms and 4 MiB at
+// start-up, `node:zlib` about 2 ms and 2 MiB, `node:util` 0.25 MiB; an app whose DSN is http://
+// and that never crashes nor logs to the console before an event is sent needs none.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 type Https = typeof import('node:https');
+type Tls = typeof import('node:tls');
 type Zlib = typeof import('node:zlib');
 type Util = typeof import('node:util');
 
@@ -19,10 +20,13 @@ function load<T>(id: string): T {
 }
 
 let https: Https | undefined;
+let tls: Tls | undefined;
 let zlib: Zlib | undefined;
 let util: Util | undefined;
 
 export const loadHttps = (): Https => (https ??= load<Https>('node:https'));
+/** node:tls: only an https:// DSN's transport needs it. */
+export const loadTls = (): Tls => (tls ??= load<Tls>('node:tls'));
 export const loadZlib = (): Zlib => (zlib ??= load<Zlib>('node:zlib'));
 /** node:util (about 0.25 MiB): only console calls and crash reports format with it. */
 export const loadUtil = (): Util => (util ??= load<Util>('node:util'));

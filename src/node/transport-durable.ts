@@ -6,22 +6,12 @@
 // retries; what fails is counted and gone). A folder that cannot be written (read-only disk)
 // keeps the outbox, retries included, in memory only.
 
-import * as http from 'node:http';
-import { loadHttps } from './builtins.js';
-import { authHeader, envelopeUrl } from '../core/dsn.js';
+import { envelopeUrl } from '../core/dsn.js';
 import { debugLog } from '../core/debug-log.js';
 import { RateLimits } from '../core/rate-limits.js';
-import { DEFAULT_BUFFER_SIZE, DEFAULT_CONCURRENCY } from '../core/transport.js';
+import { DEFAULT_BUFFER_SIZE } from '../core/transport.js';
 import type { Transport, TransportFactoryArgs } from '../core/types.js';
-import {
-  DEFAULT_COMPRESSION_THRESHOLD,
-  DEFAULT_TIMEOUT_MS,
-  httpRequester,
-  makeNodeTransport,
-  nonNegative,
-  positive,
-  sdkClient,
-} from './transport-http.js';
+import { envelopeRequester, makeNodeTransport, positive } from './transport-http.js';
 import { outboxDirectory, outboxSettings } from './outbox/config.js';
 import { DiskStore } from './outbox/disk-store.js';
 import { Outbox, type OutboxStats } from './outbox/outbox.js';
@@ -43,30 +33,14 @@ export function makeDurableNodeTransport(args: TransportFactoryArgs): Transport 
 export function createDurableTransport(args: TransportFactoryArgs): DurableTransport {
   const options = args.transportOptions ?? {};
   const settings = outboxSettings(options.outbox);
-  const concurrency = positive(options.concurrency, DEFAULT_CONCURRENCY);
   const url = new URL(args.url || envelopeUrl(args.dsn));
-  const client = sdkClient(args.options?._sdk);
-  const module = url.protocol === 'https:' ? loadHttps() : http;
-  const agent = new module.Agent({ keepAlive: true, maxSockets: concurrency });
-  const makeRequest = httpRequester({
-    url,
-    request: module.request,
-    agent,
-    headers: {
-      ...options.headers,
-      'Content-Type': 'application/x-sentry-envelope',
-      'X-Sentry-Auth': authHeader(args.dsn, client),
-      'User-Agent': client,
-    },
-    timeout: positive(options.timeout, DEFAULT_TIMEOUT_MS),
-    compressionThreshold: nonNegative(options.compressionThreshold, DEFAULT_COMPRESSION_THRESHOLD),
-  });
+  const requester = envelopeRequester(args);
 
   const directory = outboxDirectory({ url: url.href, dsn: args.dsn, options: args.options });
   const outbox = new Outbox({
     store: new DiskStore(directory, settings.fsync),
     bufferSize: positive(options.bufferSize, DEFAULT_BUFFER_SIZE),
-    concurrency,
+    concurrency: requester.concurrency,
     maxEntries: settings.maxEntries,
     maxBytes: settings.maxBytes,
     maxMemoryBytes: settings.maxMemoryBytes,
@@ -75,7 +49,7 @@ export function createDurableTransport(args: TransportFactoryArgs): DurableTrans
     rateLimits: new RateLimits(),
     clientReports: args.clientReports,
     recordDroppedEvent: args.recordDroppedEvent,
-    makeRequest,
+    makeRequest: requester.makeRequest,
   });
 
   // 'exit' listeners run synchronously and nothing async runs after them (process.exit(), the
@@ -98,7 +72,7 @@ export function createDurableTransport(args: TransportFactoryArgs): DurableTrans
         return await outbox.close(timeout);
       } finally {
         process.off('exit', onExit);
-        agent.destroy();
+        requester.destroy();
       }
     },
     persisted: () => outbox.persisted(),

@@ -1,49 +1,28 @@
-// The Node I/O under the core transport policy: one POST per envelope over node:http(s),
-// gzip in the thread pool for larger bodies, a hard deadline per request, and sockets that
-// never keep the process alive.
+// The Node I/O under the core transport policy: one POST per envelope over keep-alive
+// connections (http-client/), gzip for larger bodies, a hard deadline per request, and sockets
+// that never keep the process alive.
 
-import * as http from 'node:http';
-import { loadHttps, loadZlib } from './builtins.js';
+import { loadZlib } from './builtins.js';
 import { authHeader, envelopeUrl } from '../core/dsn.js';
-import { createTransport, DEFAULT_CONCURRENCY, type CoreTransport, type MakeRequest, type TransportResponse } from '../core/transport.js';
+import { createTransport, DEFAULT_CONCURRENCY, type CoreTransport, type MakeRequest } from '../core/transport.js';
 import type { TransportFactoryArgs } from '../core/types.js';
+import { ConnectionPool } from './http-client/connection-pool.js';
+import { RequestHead } from './http-client/request-head.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
 
 export function makeNodeTransport(args: TransportFactoryArgs): CoreTransport {
   const options = args.transportOptions ?? {};
-  const concurrency = positive(options.concurrency, DEFAULT_CONCURRENCY);
-  const url = new URL(args.url || envelopeUrl(args.dsn));
-  const client = sdkClient(args.options?._sdk);
-  const module = url.protocol === 'https:' ? loadHttps() : http;
-  // One keep-alive pool: reconnecting per event costs more than the event itself.
-  const agent = new module.Agent({ keepAlive: true, maxSockets: concurrency });
-
-  const headers: Record<string, string> = {
-    ...options.headers,
-    'Content-Type': 'application/x-sentry-envelope',
-    'X-Sentry-Auth': authHeader(args.dsn, client),
-    'User-Agent': client,
-  };
-
-  const makeRequest = httpRequester({
-    url,
-    request: module.request,
-    agent,
-    headers,
-    timeout: positive(options.timeout, DEFAULT_TIMEOUT_MS),
-    compressionThreshold: nonNegative(options.compressionThreshold, DEFAULT_COMPRESSION_THRESHOLD),
-  });
-
+  const requester = envelopeRequester(args);
   const transport = createTransport(
     {
       bufferSize: options.bufferSize,
-      concurrency,
+      concurrency: requester.concurrency,
       recordDroppedEvent: args.recordDroppedEvent,
       clientReports: args.clientReports,
     },
-    makeRequest,
+    requester.makeRequest,
   );
 
   return {
@@ -52,74 +31,67 @@ export function makeNodeTransport(args: TransportFactoryArgs): CoreTransport {
     flush: (timeout) => transport.flush(timeout),
     async close(timeout) {
       const flushed = await transport.close(timeout);
-      agent.destroy(); // idle keep-alive sockets would otherwise linger until the server drops them
+      requester.destroy(); // idle keep-alive sockets would otherwise linger until the server drops them
       return flushed;
     },
   };
 }
 
-interface RequesterConfig {
+export interface EnvelopeRequester {
+  makeRequest: MakeRequest;
+  /** Requests in flight at most (`transportOptions.concurrency`), one connection each. */
+  concurrency: number;
+  /** Closes the connections. */
+  destroy(): void;
+}
+
+/** The requests of a Node transport, from its options (shared with the durable transport). */
+export function envelopeRequester(args: TransportFactoryArgs): EnvelopeRequester {
+  const options = args.transportOptions ?? {};
+  const client = sdkClient(args.options?._sdk);
+  const concurrency = positive(options.concurrency, DEFAULT_CONCURRENCY);
+  return {
+    ...httpRequester({
+      url: new URL(args.url || envelopeUrl(args.dsn)),
+      headers: {
+        ...options.headers,
+        'Content-Type': 'application/x-sentry-envelope',
+        'X-Sentry-Auth': authHeader(args.dsn, client),
+        'User-Agent': client,
+      },
+      maxSockets: concurrency,
+      timeout: positive(options.timeout, DEFAULT_TIMEOUT_MS),
+      compressionThreshold: nonNegative(options.compressionThreshold, DEFAULT_COMPRESSION_THRESHOLD),
+    }),
+    concurrency,
+  };
+}
+
+export interface RequesterConfig {
   url: URL;
-  request: typeof http.request;
-  agent: http.Agent;
   headers: Record<string, string>;
+  maxSockets: number;
   timeout: number;
   compressionThreshold: number;
 }
 
-/** A MakeRequest over node:http(s). It rejects on any request failure (→ network_error). */
-export function httpRequester(config: RequesterConfig): MakeRequest {
-  // Taken apart once: given the URL object, http.request would re-read it on every request.
-  const target: http.RequestOptions = {
-    protocol: config.url.protocol,
-    hostname: config.url.hostname.startsWith('[') ? config.url.hostname.slice(1, -1) : config.url.hostname,
-    port: config.url.port || undefined,
-    path: `${config.url.pathname}${config.url.search}`,
-    method: 'POST',
-    agent: config.agent,
+/** POSTs over a keep-alive pool. `makeRequest` rejects on any request failure (→ network_error). */
+export function httpRequester(config: RequesterConfig): Omit<EnvelopeRequester, 'concurrency'> {
+  const pool = new ConnectionPool(
+    {
+      host: config.url.hostname.startsWith('[') ? config.url.hostname.slice(1, -1) : config.url.hostname,
+      port: Number(config.url.port) || (config.url.protocol === 'https:' ? 443 : 80),
+      tls: config.url.protocol === 'https:',
+    },
+    { maxSockets: config.maxSockets, timeoutMs: config.timeout },
+  );
+  const head = new RequestHead(config.url, config.headers);
+  const makeRequest: MakeRequest = async (body) => {
+    const gzip = body.byteLength > config.compressionThreshold;
+    const payload = gzip ? await gzipAsync(body) : body;
+    return pool.request(head.request(payload, gzip));
   };
-  return async (body) => {
-    const headers = { ...config.headers };
-    let payload = body;
-    if (body.byteLength > config.compressionThreshold) {
-      payload = await gzipAsync(body);
-      headers['Content-Encoding'] = 'gzip';
-    }
-    headers['Content-Length'] = String(payload.byteLength);
-    return post(config, target, headers, payload);
-  };
-}
-
-function post(
-  config: RequesterConfig,
-  target: http.RequestOptions,
-  headers: Record<string, string>,
-  payload: Uint8Array,
-): Promise<TransportResponse> {
-  return new Promise<TransportResponse>((resolve, reject) => {
-    const req = config.request({ ...target, headers });
-    // A deadline for the whole exchange, not an idle timeout: a server that trickles bytes
-    // must not hold a request slot for longer than `timeout`.
-    const deadline = setTimeout(() => req.destroy(new Error(`request timed out after ${config.timeout} ms`)), config.timeout);
-    deadline.unref();
-    req.on('socket', (socket) => socket.unref());
-    req.on('error', (err) => {
-      clearTimeout(deadline);
-      reject(err);
-    });
-    req.on('response', (res) => {
-      // Status and headers are all we need; drain the body so the socket can be reused.
-      resolve({
-        statusCode: res.statusCode ?? 0,
-        retryAfter: headerValue(res.headers['retry-after']),
-        rateLimits: headerValue(res.headers['x-sentry-rate-limits']),
-      });
-      res.on('error', () => {}); // a reset while draining changes nothing any more
-      res.on('close', () => clearTimeout(deadline));
-      res.resume();
-    });
-    req.end(payload);
-  });
+  return { makeRequest, destroy: () => pool.destroy() };
 }
 
 /** Bodies up to this size are compressed in place (see gzipAsync). */
@@ -155,11 +127,6 @@ function windowBitsFor(length: number): number {
   let bits = 9;
   while (bits < 15 && (1 << bits) - 262 < length) bits++;
   return bits;
-}
-
-function headerValue(value: string | string[] | undefined): string | null {
-  if (value === undefined) return null;
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** `name/version` for User-Agent and X-Sentry-Auth (shared with the durable transport). */

@@ -4,7 +4,6 @@
 // from their segment files intact.
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { ClientReports } from '../../src/core/client-reports.js';
 import { envelopeUrl, parseDsn } from '../../src/core/dsn.js';
@@ -43,6 +42,7 @@ function dsnOf(text: string) {
 let server: TestServer;
 let cacheDir: string;
 let outbox: Outbox | undefined;
+const requesters: Array<ReturnType<typeof httpRequester>> = [];
 const drops: string[] = [];
 
 before(async () => {
@@ -58,6 +58,7 @@ beforeEach(() => {
 afterEach(async () => {
   await outbox?.close(0);
   outbox = undefined;
+  for (const requester of requesters.splice(0)) requester.destroy();
   assert.deepEqual(server.errors(), [], 'every envelope passes the protocol kit');
 });
 
@@ -66,15 +67,14 @@ function makeOutbox(
   extra: { bufferSize?: number; concurrency?: number; maxMemoryBytes?: number; dsn?: string } = {},
 ): Outbox {
   const dsn = dsnOf(extra.dsn ?? server.dsn);
-  const agent = new http.Agent({ keepAlive: true });
-  const makeRequest = httpRequester({
+  const requester = httpRequester({
     url: new URL(envelopeUrl(dsn)),
-    request: http.request,
-    agent,
+    maxSockets: extra.concurrency ?? 4,
     headers: { 'Content-Type': 'application/x-sentry-envelope', 'X-Sentry-Auth': `Sentry sentry_version=7, sentry_key=${dsn.publicKey}` },
     timeout: 5000,
     compressionThreshold: 1024,
   });
+  requesters.push(requester);
   const recordDroppedEvent = (reason: string, category: string) => drops.push(`${reason}:${category}`);
   outbox = new Outbox({
     store,
@@ -88,7 +88,7 @@ function makeOutbox(
     rateLimits: new RateLimits(),
     clientReports: new ClientReports(),
     recordDroppedEvent,
-    makeRequest,
+    makeRequest: requester.makeRequest,
   });
   return outbox;
 }
