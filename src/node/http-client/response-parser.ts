@@ -38,6 +38,8 @@ export class ResponseParser {
   private pending: Buffer | null = null;
   private remaining = 0;
   private keepAlive = false;
+  /** What the last readUntil read, or null while it waits for more. */
+  private text: string | null = null;
 
   /**
    * @param onHead the status and headers are in (the body may still follow).
@@ -62,13 +64,15 @@ export class ResponseParser {
         case State.Idle:
           throw new Error('the server sent bytes while no request was outstanding');
         case State.Head:
-          pos = this.readHead(data, pos);
+          pos = this.readUntil(data, pos, CRLF_CRLF, MAX_HEAD_BYTES);
+          if (this.text !== null) this.startBody(this.text);
           break;
         case State.Length:
           pos = this.skip(data, pos, State.Done);
           break;
         case State.ChunkSize:
-          pos = this.readLine(data, pos, (line) => this.onChunkSize(line));
+          pos = this.readUntil(data, pos, CRLF, MAX_LINE_BYTES);
+          if (this.text !== null) this.onChunkSize(this.text);
           break;
         case State.ChunkData:
           pos = this.skip(data, pos, State.ChunkDataEnd, 2); // then the CRLF after the data
@@ -77,9 +81,8 @@ export class ResponseParser {
           pos = this.skip(data, pos, State.ChunkSize);
           break;
         case State.Trailers:
-          pos = this.readLine(data, pos, (line) => {
-            if (line.length === 0) this.state = State.Done;
-          });
+          pos = this.readUntil(data, pos, CRLF, MAX_LINE_BYTES);
+          if (this.text === '') this.state = State.Done; // the empty line after the trailers
           break;
         case State.UntilClose:
           pos = data.length;
@@ -103,20 +106,6 @@ export class ResponseParser {
     this.state = State.Idle;
     this.onEnd(false);
     return true;
-  }
-
-  private readHead(data: Buffer, pos: number): number {
-    const carried = this.pending?.length ?? 0;
-    const view = this.pending ? Buffer.concat([this.pending, data.subarray(pos)]) : data.subarray(pos);
-    const at = view.indexOf(CRLF_CRLF);
-    if (at === -1) {
-      if (view.length > MAX_HEAD_BYTES) throw new Error('response head too large');
-      this.pending = view;
-      return data.length;
-    }
-    this.pending = null;
-    this.startBody(view.toString('latin1', 0, at));
-    return pos + at + 4 - carried;
   }
 
   private startBody(headText: string): void {
@@ -202,18 +191,32 @@ export class ResponseParser {
     return pos + take;
   }
 
-  /** Reads up to one CRLF-terminated line (which may span reads) and hands it over without the CRLF. */
-  private readLine(data: Buffer, pos: number, take: (line: string) => void): number {
-    const carried = this.pending?.length ?? 0;
-    const view = this.pending ? Buffer.concat([this.pending, data.subarray(pos)]) : data.subarray(pos);
-    const at = view.indexOf(CRLF);
-    if (at === -1) {
-      if (view.length > MAX_LINE_BYTES) throw new Error('response line too long');
-      this.pending = view;
-      return data.length;
+  /**
+   * Reads the text up to `delimiter`, which may arrive over several reads. Sets `text` to it
+   * (without the delimiter) once it is all in, else to null; returns the position after what it
+   * consumed.
+   */
+  private readUntil(data: Buffer, pos: number, delimiter: Buffer, max: number): number {
+    if (this.pending === null) {
+      const at = data.indexOf(delimiter, pos);
+      if (at !== -1) {
+        this.text = data.toString('latin1', pos, at);
+        return at + delimiter.length;
+      }
+      this.pending = data.subarray(pos);
+    } else {
+      const carried = this.pending.length;
+      const joined = Buffer.concat([this.pending, data.subarray(pos)]);
+      const at = joined.indexOf(delimiter, Math.max(0, carried - delimiter.length + 1));
+      if (at !== -1) {
+        this.pending = null;
+        this.text = joined.toString('latin1', 0, at);
+        return pos + at + delimiter.length - carried;
+      }
+      this.pending = joined;
     }
-    this.pending = null;
-    take(view.toString('latin1', 0, at));
-    return pos + at + 2 - carried;
+    if (this.pending.length > max) throw new Error('response head or line too long');
+    this.text = null;
+    return data.length;
   }
 }
