@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 type Https = typeof import('node:https');
 type Tls = typeof import('node:tls');
+type Net = typeof import('node:net');
 type Zlib = typeof import('node:zlib');
 type Util = typeof import('node:util');
 
@@ -21,10 +22,16 @@ function load<T>(id: string): T {
 
 let https: Https | undefined;
 let tls: Tls | undefined;
+let net: Net | undefined;
 let zlib: Zlib | undefined;
 let util: Util | undefined;
 
 export const loadHttps = (): Https => (https ??= load<Https>('node:https'));
+/**
+ * node:net as its CommonJS object: an ESM `import` of it builds the module's namespace, whose
+ * getters load net's BlockList and SocketAddress (about 1 ms at start-up) for nothing.
+ */
+export const loadNet = (): Net => (net ??= load<Net>('node:net'));
 /** node:tls: only an https:// DSN's transport needs it. */
 export const loadTls = (): Tls => (tls ??= load<Tls>('node:tls'));
 export const loadZlib = (): Zlib => (zlib ??= load<Zlib>('node:zlib'));

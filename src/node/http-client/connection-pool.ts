@@ -8,8 +8,8 @@
 // about 120 µs of CPU per request on our 2-core machine, more than everything else faultline
 // does for an event; this costs about 45 (README "Performance").
 
-import * as net from 'node:net';
-import { loadTls } from '../builtins.js';
+import type * as net from 'node:net';
+import { loadNet, loadTls } from '../builtins.js';
 import { ResponseParser, type ResponseHead } from './response-parser.js';
 
 export interface PoolTarget {
@@ -118,7 +118,7 @@ export class ConnectionPool {
         host,
         port,
         // SNI takes host names only (RFC 6066); Node warns when given an address.
-        servername: net.isIP(host) ? undefined : host,
+        servername: loadNet().isIP(host) ? undefined : host,
         session: this.tlsSession,
         ALPNProtocols: ['http/1.1'],
       });
@@ -126,7 +126,7 @@ export class ConnectionPool {
       tlsSocket.on('session', (session: Buffer) => (this.tlsSession = session));
       socket = tlsSocket;
     } else {
-      socket = net.connect({ host, port });
+      socket = loadNet().connect({ host, port });
     }
     socket.setNoDelay(true);
     // Like node:http's sockets under faultline: a connection never keeps the process alive.
