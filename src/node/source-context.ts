@@ -169,8 +169,11 @@ function pickLines(lines: readonly string[], from: number, to: number, column: n
 }
 
 /**
- * A line cut to `max` characters around `column` (1-based), with `…` where text was cut, so the
- * part that threw stays visible in a long (e.g. minified) line.
+ * A line cut to `max` characters around `column` (1-based), with `{snip}` where text was cut (as
+ * Sentry's JavaScript SDK marks it), so the part that threw stays visible in a long (e.g.
+ * minified) line. An ASCII marker on purpose: a single character past latin1 (such as `…`) makes
+ * V8 build the whole serialized event as a two-byte string, twice the memory and about 5 µs more
+ * to encode a 9 kB event.
  */
 export function trimLine(line: string, column: number | undefined, max: number = MAX_LINE_LENGTH): string {
   if (line.length <= max) return line;
@@ -181,5 +184,5 @@ export function trimLine(line: string, column: number | undefined, max: number =
     end = line.length;
     start = Math.max(0, end - max);
   }
-  return (start > 0 ? '…' : '') + line.slice(start, end) + (end < line.length ? '…' : '');
+  return (start > 0 ? '{snip} ' : '') + line.slice(start, end) + (end < line.length ? ' {snip}' : '');
 }

@@ -123,8 +123,9 @@ describe('SourceFileCache', () => {
     const line = 'a'.repeat(300) + 'THROW' + 'b'.repeat(300);
     const trimmed = trimLine(line, 301);
     assert.ok(trimmed.includes('THROW'));
-    assert.ok(trimmed.startsWith('…') && trimmed.endsWith('…'));
-    assert.equal(trimmed.length, 142);
+    assert.ok(trimmed.startsWith('{snip} ') && trimmed.endsWith(' {snip}'));
+    assert.equal(trimmed.length, 140 + 2 * ' {snip}'.length);
+    assert.match(trimmed, /^[\x20-\x7e]*$/, 'an ASCII marker keeps the serialized event a one-byte string');
     assert.equal(trimLine(line, undefined).slice(0, 3), 'aaa', 'no column: the start is kept');
     assert.ok(trimLine(line, 605).endsWith('b'), 'a column near the end keeps the end');
     assert.equal(trimLine('short', 3), 'short');
