@@ -106,7 +106,8 @@ function nodeOrigin(req: NodeClientRequest): string {
 }
 
 const onNodeStart = guarded<{ request: NodeClientRequest }>('request start', ({ request }) => {
-  // faultline's own envelope requests carry X-Sentry-Auth: the cheapest way to know them.
+  // Envelope posts (another SDK's, a custom transport's) carry X-Sentry-Auth: the cheapest way
+  // to know them; the same rule as for incoming requests (own-requests.ts).
   if (request.getHeader?.('x-sentry-auth') !== undefined) return;
   start(request, request.method, nodeOrigin(request), request.path);
 });

@@ -1,8 +1,9 @@
-// Sentry ingest traffic, which faultline's instrumentation must leave alone. Outgoing: the
-// transport's own envelope posts (a breadcrumb or span for each would describe faultline, not
-// the app, and tracing them would send a transaction per transaction). Incoming: a Sentry-
-// compatible ingest running in the app's process (the collector, a test server), whose envelope
-// posts must not become sessions or transactions of their own.
+// Sentry ingest traffic, which faultline's instrumentation must leave alone. Outgoing: envelope
+// posts to the DSN made through node:http or fetch (a custom transport, or the app's own code;
+// faultline's transport has its own client and is never instrumented). A breadcrumb or span for
+// each would describe the SDK, not the app, and tracing them would send a transaction per
+// transaction. Incoming: a Sentry-compatible ingest running in the app's process (the collector,
+// a test server), whose envelope posts must not become sessions or transactions of their own.
 import type { ClientLike } from '../core/types.js';
 
 /** host:port of URLs seen so far: an app talks to few hosts, and URL parsing is not free. */

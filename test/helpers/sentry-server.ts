@@ -144,3 +144,31 @@ export async function startSentryServer(): Promise<TestServer> {
   state.dsn = `http://${PUBLIC_KEY}@127.0.0.1:${state.port}/42`;
   return state;
 }
+
+/**
+ * An event envelope POSTed to the server the way an app's own code or a custom transport would,
+ * through the instrumented `fetch` or `node:http` rather than faultline's transport. Resolves
+ * with the status.
+ */
+export async function postEnvelopeAsApp(server: TestServer, message: string, via: 'fetch' | 'http'): Promise<number> {
+  const eventId = Array.from({ length: 32 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
+  const event = JSON.stringify({
+    event_id: eventId,
+    timestamp: Date.now() / 1000,
+    platform: 'node',
+    level: 'info',
+    logentry: { formatted: message },
+  });
+  const body = `{"event_id":"${eventId}"}\n{"type":"event","length":${Buffer.byteLength(event)}}\n${event}\n`;
+  const url = `http://127.0.0.1:${server.port}/api/42/envelope/`;
+  const headers = { 'Content-Type': 'application/x-sentry-envelope', 'X-Sentry-Auth': `Sentry sentry_version=7, sentry_key=${PUBLIC_KEY}` };
+  if (via === 'fetch') return (await fetch(url, { method: 'POST', headers, body })).status;
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

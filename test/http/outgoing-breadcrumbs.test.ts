@@ -1,6 +1,6 @@
 // Outgoing node:http and fetch requests made while handling a request become breadcrumbs of that
-// request only: URL without credentials or secret query values, status, level, duration. The
-// SDK's own requests to the DSN never appear.
+// request only: URL without credentials or secret query values, status, level, duration.
+// Requests to the DSN (an app's own, e.g. a custom transport's) never appear.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
@@ -8,6 +8,7 @@ import * as faultline from '../../src/index.js';
 import { httpServerIntegration } from '../../src/integrations/http-server.js';
 import { httpBreadcrumbsIntegration } from '../../src/integrations/http-breadcrumbs.js';
 import { useSentryServer } from '../helpers/sdk-harness.js';
+import { postEnvelopeAsApp } from '../helpers/sentry-server.js';
 import { closeApp, localUrl } from '../helpers/local-app.js';
 
 let upstream: http.Server;
@@ -113,12 +114,16 @@ test('http and fetch calls from concurrent handlers are recorded on their own re
   }
 });
 
-test('the SDK’s own requests to the DSN are not recorded', async () => {
+test('requests to the DSN, the SDK’s or an app’s own (a custom transport), are not recorded', async () => {
   sentry.envelopes.length = 0;
   await faultline.withIsolationScope(async (scope) => {
     scope.clearBreadcrumbs(); // the first test's calls to the app were recorded outside any request
     faultline.captureMessage('first');
     assert.equal(await faultline.flush(2000), true, 'the first event went to the DSN from this scope');
+    // The SDK's transport does not go through node:http or fetch; code that posts to the DSN
+    // through them (a custom transport) does, and is left out by the DSN's address.
+    assert.equal(await postEnvelopeAsApp(sentry, 'posted by the app with fetch', 'fetch'), 200);
+    assert.equal(await postEnvelopeAsApp(sentry, 'posted by the app with node:http', 'http'), 200);
     await httpGet(`${upstreamBase}/after`);
     faultline.captureMessage('second');
   });

@@ -9,6 +9,7 @@ import { get as esmGet } from 'node:http';
 import * as faultline from '../../src/index.js';
 import { getActiveSpan, startSpan } from '../../src/core/tracing/index.js';
 import { useSentryServer } from '../helpers/sdk-harness.js';
+import { postEnvelopeAsApp } from '../helpers/sentry-server.js';
 import { closeApp, localUrl } from '../helpers/local-app.js';
 import { errorEvents, flushAndCheck, initTracing, transactions } from './helpers.js';
 
@@ -124,11 +125,15 @@ test('the app\'s own sentry-trace is kept, its baggage extended, and tracePropag
   assert.equal(tx!.payload.spans.length, 4, 'spans are recorded whatever the propagation targets');
 });
 
-test('faultline\'s own requests to the DSN are neither traced nor given headers', async () => {
+test('requests to the DSN (faultline\'s, or an app\'s custom transport\'s) are neither traced nor given headers', async () => {
   initTracing(sentry, { tracesSampleRate: 1 });
   await startSpan({ name: 'capture inside' }, async () => {
     faultline.captureMessage('hello');
     await faultline.flush(2000);
+    // faultline's transport does not go through node:http or fetch; an app's code posting to the
+    // DSN through them does, and is left alone by the DSN's address.
+    assert.equal(await postEnvelopeAsApp(sentry, 'posted by the app with fetch', 'fetch'), 200);
+    assert.equal(await postEnvelopeAsApp(sentry, 'posted by the app with node:http', 'http'), 200);
   });
   await flushAndCheck(sentry);
   for (const env of sentry.envelopes) assert.equal(env.requestHeaders['sentry-trace'], undefined);
