@@ -219,6 +219,19 @@ test('a close during the load: files the closing outbox was taking over go to th
   assert.deepEqual(storedFiles(cacheDir), []);
 });
 
+test('a segment with one damaged envelope: that one is counted as corrupt, the others are sent and the file removed', async () => {
+  const folder = path.join(cacheDir, 'damaged-record');
+  const earlier = new DiskStore(folder, false);
+  const damaged = serializeEnvelope(envelopeFor(1));
+  damaged.fill(0x7b, damaged.length - 20); // the event's JSON no longer parses; the framing is intact
+  earlier.writeSync(newSegmentName(), encodeSegment([serializeEnvelope(envelopeFor(0)), damaged, serializeEnvelope(envelopeFor(2))]).bytes);
+  const outbox = makeOutbox(new DiskStore(folder, false));
+  assert.equal(await outbox.flush(5000), true);
+  assert.deepEqual([...messages()].sort(), ['message 0', 'message 2']);
+  assert.equal(outbox.stats().corrupt, 1);
+  assert.deepEqual(storedFiles(cacheDir), [], 'the segment is removed once its good envelopes are delivered');
+});
+
 test('restamp: an envelope this SDK wrote gets the new sent_at in place, anything else through a parse', () => {
   const dsn = dsnOf('http://0123456789abcdef0123456789abcdef@127.0.0.1:9/1');
   const encoder = new TextEncoder();

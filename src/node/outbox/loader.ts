@@ -90,18 +90,13 @@ export class OutboxLoader {
         try {
           envelope = parseEnvelope(bytes);
         } catch (err) {
-          // Only a power loss can do this (writes are atomic); nothing in it can be recovered.
-          state.corrupt++;
-          debugLog.warn(`outbox: removed unreadable file ${name}`, err);
-          await store.remove(name).catch(() => {});
-          release(name);
+          await this.discardUnreadable(name, err);
           continue;
         }
         const entry = describeEnvelope(name, createdAtOf(name), bytes.byteLength, envelope);
         if (now - entry.createdAt > state.config.maxAgeMs) {
           state.record('cache_overflow', entry.outcomes);
-          await store.remove(name).catch(() => {});
-          release(name);
+          await this.discard(name);
           continue;
         }
         state.admit(entry, false);
@@ -121,29 +116,34 @@ export class OutboxLoader {
   /** The envelopes of an adopted segment file, each an entry of its own. */
   private async loadSegment(name: string, bytes: Uint8Array, now: number): Promise<void> {
     const state = this.state;
-    const store = state.config.store!;
-    let admitted = 0;
+    let records: Uint8Array[];
     try {
-      const records = decodeSegment(bytes);
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i]!;
-        const entry = describeEnvelope(segmentEntryName(name, i), createdAtOf(name), record.byteLength, parseEnvelope(record));
-        if (now - entry.createdAt > state.config.maxAgeMs) {
-          state.record('cache_overflow', entry.outcomes);
-          continue;
-        }
-        entry.segment = { name, offset: record.byteOffset - bytes.byteOffset, length: record.byteLength };
-        state.cache(entry, record.slice());
-        state.admit(entry, false);
-        admitted++;
-      }
+      records = decodeSegment(bytes);
     } catch (err) {
-      // Only a power loss can do this (writes are atomic); nothing in it can be recovered.
-      state.corrupt++;
-      debugLog.warn(`outbox: removed unreadable segment ${name}`, err);
-      await store.remove(name).catch(() => {});
-      release(name);
+      await this.discardUnreadable(name, err);
       return;
+    }
+    let admitted = 0;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      let envelope: Envelope;
+      try {
+        envelope = parseEnvelope(record);
+      } catch (err) {
+        // A damaged record costs itself only: the segment's other envelopes are still sent.
+        state.corrupt++;
+        debugLog.warn(`outbox: left out unreadable envelope ${i} of ${name}`, err);
+        continue;
+      }
+      const entry = describeEnvelope(segmentEntryName(name, i), createdAtOf(name), record.byteLength, envelope);
+      if (now - entry.createdAt > state.config.maxAgeMs) {
+        state.record('cache_overflow', entry.outcomes);
+        continue;
+      }
+      entry.segment = { name, offset: record.byteOffset - bytes.byteOffset, length: record.byteLength };
+      state.cache(entry, record.slice());
+      state.admit(entry, false);
+      admitted++;
     }
     state.segments.set(name, admitted);
     if (admitted === 0) state.segmentDone(name);
@@ -151,5 +151,18 @@ export class OutboxLoader {
 
   private isKnown(name: string): boolean {
     return this.state.byName.has(name) || this.state.writing.has(name) || this.state.removing.has(name);
+  }
+
+  /** Deletes a file this outbox had taken over, and lets its name go. */
+  private async discard(name: string): Promise<void> {
+    await this.state.config.store!.remove(name).catch(() => {});
+    release(name);
+  }
+
+  /** Only a power loss can make a file unreadable (writes are atomic); nothing in it can be recovered. */
+  private async discardUnreadable(name: string, err: unknown): Promise<void> {
+    this.state.corrupt++;
+    debugLog.warn(`outbox: removed unreadable file ${name}`, err);
+    await this.discard(name);
   }
 }
