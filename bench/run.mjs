@@ -3,6 +3,7 @@
 // Every scenario runs in fresh child processes (bench/child.mjs), one after another, drivers interleaved per run;
 // a loopback sink (bench/sink.mjs) counts what each child actually delivered. Prints one markdown table.
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,7 @@ for (let run = 1; run <= runs; run++) {
     record(driver, 'ids', f.ids);
     record(driver, 'deliveredPerSec', s.events > 0 ? s.events / (Math.max(1, s.lastEventAt - f.floodStart) / 1000) : 0);
     record(driver, 'floodWallMs', f.wallMs);
+    if (s.events > 0) record(driver, 'floodCpuPerEvent', f.floodCpuUs / s.events);
     if (s.events > 0) record(driver, 'sinkCpuPerEvent', s.cpuUs / s.events);
     record(driver, 'peakRss', f.peakRss / MiB);
     record(driver, 'rssFlood', f.rssAfterFlood / MiB);
@@ -151,6 +153,7 @@ const rows = [
   ['flood: event ids returned', 'ids', ''],
   ['flood: delivered events/s', 'deliveredPerSec', '≥ 0.7× raw'],
   ['flood: process wall (ms)', 'floodWallMs', ''],
+  ['flood: sender CPU per delivered event (µs)', 'floodCpuPerEvent', ''],
   ['flood: sink CPU per delivered event (µs)', 'sinkCpuPerEvent', ''],
   ['flood: peak RSS (MiB)', 'peakRss', '≤ raw'],
   ['RSS after init (MiB)', 'rssInit', '≤ bare + 5'],
@@ -185,7 +188,8 @@ if (footprint) {
   lines.push(`| installed packages | ${f.packages} | ${s.packages} | 0 | 0 | – | ${ratio(f.packages, s.packages)} | – | – | ≤ 4${verdict(f.packages <= 4)} |`);
 }
 
-const sentryVersion = JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', '@sentry', 'node', 'package.json'), 'utf8')).version;
+// The copy the driver imports: bench/node_modules if bench/ was installed on its own, else the root's.
+const sentryVersion = createRequire(path.join(benchDir, 'drivers', 'sentry.mjs'))('@sentry/node/package.json').version;
 const faultlineVersion = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version;
 const cpus = os.cpus();
 console.log(`faultline ${faultlineVersion} vs @sentry/node ${sentryVersion} · node ${process.version} · ${os.platform()} ${os.arch()} · ${cpus.length} × ${cpus[0]?.model?.trim() ?? '?'} · ${new Date().toISOString().slice(0, 10)}`);
