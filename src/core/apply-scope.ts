@@ -2,6 +2,7 @@ import type { Breadcrumb, Event, EventHint, EventProcessor } from './types.js';
 import type { Scope } from './scope.js';
 import { debugLog } from './debug-log.js';
 import { copyKeys } from './copy-keys.js';
+import { spanId, uuid4 } from './ids.js';
 
 /**
  * The scopes one capture sees, least specific first (SPEC.md decision 3):
@@ -112,4 +113,30 @@ export function runProcessors(
     current = result;
   }
   return current;
+}
+
+/**
+ * Joins errors to a trace: the active span (the most specific scope's `_span`, whose
+ * `_eventTraceContext` also brings the dynamic sampling context for the envelope header), else
+ * the most specific scope's propagation context (lazily created).
+ */
+export function addTraceContext(event: Event, chain: ScopeChain): void {
+  if (event.contexts?.['trace']) return;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const span = chain[i]!._span as { _eventTraceContext?: () => Record<string, unknown> } | undefined;
+    if (typeof span?._eventTraceContext !== 'function') continue;
+    event.contexts = Object.assign({}, event.contexts, { trace: span._eventTraceContext() });
+    return;
+  }
+  let ctx;
+  for (let i = chain.length - 1; i >= 0 && !ctx; i--) ctx = chain[i]!._propagationContext;
+  if (!ctx) {
+    // The isolation scope (index 1) owns the trace of a unit of work.
+    const owner = chain[1] ?? chain[0];
+    if (!owner) return;
+    ctx = owner._propagationContext = { traceId: uuid4(), spanId: spanId() };
+  }
+  const trace: Record<string, unknown> = { trace_id: ctx.traceId, span_id: ctx.spanId };
+  if (ctx.parentSpanId) trace['parent_span_id'] = ctx.parentSpanId;
+  event.contexts = Object.assign({}, event.contexts, { trace });
 }

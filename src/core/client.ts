@@ -21,10 +21,11 @@ import { createFrameParser } from './stacktrace.js';
 import { exceptionsFromError } from './exceptions.js';
 import { normalizeEvent } from './normalize/index.js';
 import { createKeyMatcher } from './scrub.js';
-import { applyScopesToEvent, runProcessors, type ScopeChain } from './apply-scope.js';
+import { addTraceContext, applyScopesToEvent, runProcessors, type ScopeChain } from './apply-scope.js';
+import { describeError, messageOf, ownEventCopy } from './event-input.js';
 import { createIgnoreMatcher } from './ignore-errors.js';
 import { debugLog } from './debug-log.js';
-import { spanId, uuid4 } from './ids.js';
+import { uuid4 } from './ids.js';
 import { SDK_NAME, SDK_PACKAGE, SDK_VERSION } from './version.js';
 
 export interface ClientSetup {
@@ -370,83 +371,4 @@ export class Client implements ClientLike {
     }
     return ok;
   }
-}
-
-// Top-level fields of the protocol's event (event.schema.json) plus what faultline itself sets.
-const EVENT_FIELDS = new Set([
-  'breadcrumbs', 'contexts', 'culprit', 'debug_meta', 'dist', 'environment', 'errors', 'event_id', 'exception',
-  'extra', 'fingerprint', 'level', 'logentry', 'logger', 'modules', 'platform', 'received', 'release', 'request',
-  'sdk', 'server_name', 'stacktrace', 'tags', 'threads', 'time_spent', 'timestamp', 'transaction',
-  'transaction_info', 'type', 'user', 'version', '_meta',
-]);
-
-/**
- * Our own shallow copy of a caller's event (the caller's object is never mutated): a plain
- * `message` becomes `logentry`, and keys the protocol does not know move into `extra` instead of
- * making the server reject the event.
- */
-function ownEventCopy(event: Event): Event {
-  const own: Event = {};
-  let extra: Record<string, unknown> | undefined;
-  for (const key of Object.keys(event)) {
-    const value = event[key];
-    if (EVENT_FIELDS.has(key)) own[key] = value;
-    else if (key === 'message') {
-      if (typeof value === 'string') own.logentry ??= { formatted: value };
-      else (extra ??= {})[key] = value;
-    } else {
-      (extra ??= {})[key] = value;
-    }
-  }
-  if (typeof event.message === 'string') own.logentry = event.logentry ?? { formatted: event.message };
-  if (extra) {
-    debugLog.warn(`captureEvent: unknown event fields moved to extra: ${Object.keys(extra).join(', ')}`);
-    own.extra = { ...extra, ...(own.extra && typeof own.extra === 'object' ? own.extra : {}) };
-  }
-  return own;
-}
-
-/** `Type: message` of a captured value, for ignoreErrors (without parsing any stack). */
-function describeError(error: unknown): string {
-  try {
-    if (error instanceof Error) return `${error.name}: ${error.message}`;
-    if (typeof error === 'string') return error;
-    if (error && typeof error === 'object') {
-      const e = error as { name?: unknown; message?: unknown };
-      if (typeof e.message === 'string') return `${typeof e.name === 'string' ? e.name : 'Error'}: ${e.message}`;
-    }
-    return String(error);
-  } catch {
-    return '';
-  }
-}
-
-function messageOf(event: Event): string | undefined {
-  return event.logentry?.formatted ?? event.logentry?.message ?? (typeof event.message === 'string' ? event.message : undefined);
-}
-
-/**
- * Joins errors to a trace: the active span (the most specific scope's `_span`, whose
- * `_eventTraceContext` also brings the dynamic sampling context for the envelope header), else
- * the most specific scope's propagation context (lazily created).
- */
-function addTraceContext(event: Event, chain: ScopeChain): void {
-  if (event.contexts?.['trace']) return;
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const span = chain[i]!._span as { _eventTraceContext?: () => Record<string, unknown> } | undefined;
-    if (typeof span?._eventTraceContext !== 'function') continue;
-    event.contexts = Object.assign({}, event.contexts, { trace: span._eventTraceContext() });
-    return;
-  }
-  let ctx;
-  for (let i = chain.length - 1; i >= 0 && !ctx; i--) ctx = chain[i]!._propagationContext;
-  if (!ctx) {
-    // The isolation scope (index 1) owns the trace of a unit of work.
-    const owner = chain[1] ?? chain[0];
-    if (!owner) return;
-    ctx = owner._propagationContext = { traceId: uuid4(), spanId: spanId() };
-  }
-  const trace: Record<string, unknown> = { trace_id: ctx.traceId, span_id: ctx.spanId };
-  if (ctx.parentSpanId) trace['parent_span_id'] = ctx.parentSpanId;
-  event.contexts = Object.assign({}, event.contexts, { trace });
 }
