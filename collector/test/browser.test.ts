@@ -152,6 +152,38 @@ test('the page: live list, issue page with stack and breadcrumbs, XSS stays text
       assert.ok(overflow <= 1, `no horizontal scrolling at phone width (overflow ${overflow}px)`);
       assert.deepEqual(pageErrors, []);
     });
+
+    await t.test('a live refresh keeps the focus where j/k moved it while the refresh was loading', async () => {
+      await page.goto(`${collector.url}#/`);
+      await page.locator('.issue-link').nth(1).waitFor();
+      const focusedId = () => page.evaluate<string | null>("document.activeElement?.closest('[data-id]')?.getAttribute('data-id') ?? null");
+      // The refresh's list request is held until the user has moved on.
+      let requested!: () => void;
+      const refreshing = new Promise<void>((resolve) => (requested = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await page.route('**/api/issues?*', async (route) => {
+        requested();
+        await released;
+        await route.continue();
+      });
+      try {
+        await page.keyboard.press('j');
+        const first = await focusedId();
+        assert.ok(first, 'j focuses the first issue');
+        assert.equal((await post(envelopeUrl(collector), eventEnvelope({ event_id: newEventId(), logentry: { formatted: 'focus probe' }, level: 'info' }))).status, 200);
+        await refreshing;
+        await page.keyboard.press('j');
+        const moved = await focusedId();
+        assert.ok(moved && moved !== first, 'j moves to the next issue during the refresh');
+        release();
+        await page.locator('.issue-title', { hasText: 'focus probe' }).waitFor();
+        assert.equal(await focusedId(), moved);
+      } finally {
+        release();
+        await page.unroute('**/api/issues?*');
+      }
+    });
   } finally {
     await browser.close();
     await collector.close();

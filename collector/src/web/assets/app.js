@@ -18,26 +18,36 @@ function parseRoute() {
   return { view: 'list', params: new URLSearchParams(query) };
 }
 
+/** The list item (`data-id`) that holds the keyboard focus, if any. */
+const focusedItemId = () => document.activeElement?.closest?.('[data-id]')?.getAttribute('data-id') ?? undefined;
+
 /** Renders the current route. `quiet` re-renders keep focus and scroll (live refresh). */
 async function render(quiet = false) {
   const mine = ++generation;
-  const state = { ...shared, isStale: () => mine !== generation };
+  const state = {
+    ...shared,
+    isStale: () => mine !== generation,
+    // Views fetch, then swap the page in one step through this. A quiet render reads the focus at
+    // the swap, not before the fetch: the user may have moved on (j/k) while it was loading.
+    replace: (...nodes) => {
+      const focused = quiet ? focusedItemId() : undefined;
+      clear(main).append(...nodes);
+      if (focused) main.querySelector(`[data-id="${CSS.escape(focused)}"] a`)?.focus();
+    },
+  };
   const route = parseRoute();
   const scroll = window.scrollY;
-  const focusedId = document.activeElement?.closest?.('[data-id]')?.getAttribute('data-id');
   try {
-    if (route.view === 'issue') await renderIssue(main, route.issueId, route.eventId, state);
+    if (route.view === 'issue') await renderIssue(route.issueId, route.eventId, state);
     else {
       const filters = filtersFromHash(route.params);
       if (document.activeElement !== search) search.value = filters.q;
-      await renderList(main, filters, state);
+      await renderList(filters, state);
     }
     shared.chartMode = state.chartMode;
     shared.current = state.current;
-    if (quiet) {
-      window.scrollTo(0, scroll);
-      if (focusedId) main.querySelector(`[data-id="${CSS.escape(focusedId)}"] a`)?.focus();
-    } else if (document.activeElement === document.body) main.focus({ preventScroll: true });
+    if (quiet) window.scrollTo(0, scroll);
+    else if (document.activeElement === document.body) main.focus({ preventScroll: true });
   } catch (error) {
     if (mine === generation) clear(main).append(el('p', { class: 'error' }, `Could not load: ${error.message}`));
   }

@@ -4,7 +4,7 @@ import { barChart } from './chart.js';
 import { clear, el, getJson, relativeTime } from './dom.js';
 import { renderEvent } from './event.js';
 
-export async function renderIssue(main, issueId, eventId, state) {
+export async function renderIssue(issueId, eventId, state) {
   const [issue, eventList, event] = await Promise.all([
     getJson(`/api/issues/${issueId}`),
     getJson(`/api/issues/${issueId}/events?limit=50`),
@@ -51,6 +51,6 @@ export async function renderIssue(main, issueId, eventId, state) {
       el('a', { href: `#/issues/${issueId}/events/${e.eventId}` }, relativeTime(e.receivedAt)), ' ',
       el('span', { class: 'muted' }, [e.environment, e.release, e.user].filter(Boolean).join(' · '))))));
 
-  clear(main).append(header, nav, others,
+  state.replace(header, nav, others,
     event ? el('article', { class: 'event' }, renderEvent(event.event, event)) : el('p', { class: 'empty' }, 'This issue has no stored events (retention removed them).'));
 }

@@ -1,6 +1,6 @@
 // The issue list: filters (sort, level, environment, release, text) kept in the URL hash, so a view can be
 // bookmarked and the back button works.
-import { clear, el, getJson, relativeTime } from './dom.js';
+import { el, getJson, relativeTime } from './dom.js';
 
 const SORTS = [['last_seen', 'Last seen'], ['new', 'Newest'], ['first_seen', 'Oldest'], ['count', 'Events'], ['users', 'Users']];
 const LEVELS = ['', 'fatal', 'error', 'warning', 'info', 'debug'];
@@ -22,7 +22,7 @@ function hashFor(filters) {
   return text ? `#/?${text}` : '#/';
 }
 
-export async function renderList(main, filters, state) {
+export async function renderList(filters, state) {
   const query = new URLSearchParams({ limit: '100' });
   for (const [key, value] of Object.entries(filters)) if (value) query.set(key, value);
   const [data, facets] = await Promise.all([getJson(`/api/issues?${query}`), getJson('/api/facets')]);
@@ -58,7 +58,7 @@ export async function renderList(main, filters, state) {
         el('span', { class: 'stat muted', title: `last seen ${issue.lastSeen}` }, relativeTime(issue.lastSeen)),
         el('span', { class: 'stat muted', title: `first seen ${issue.firstSeen}` }, `first ${relativeTime(issue.firstSeen)}`))));
 
-  clear(main).append(
+  state.replace(
     form,
     el('p', { class: 'muted count', 'aria-live': 'polite' }, `${data.total} issue${data.total === 1 ? '' : 's'}`),
     rows.length ? el('ol', { class: 'issues', id: 'issue-list' }, rows) : el('p', { class: 'empty' }, 'No issues yet. Send an event to the DSN printed by the collector.'),
