@@ -16,7 +16,7 @@ import {
   type NormalizeEventOptions,
 } from '../../src/core/normalize/index.js';
 import { createKeyMatcher } from '../../src/core/scrub.js';
-import { jsonByteLength, utf8ByteLength } from '../../src/core/size-limit.js';
+import { jsonByteLength, utf8ByteLength } from '../../src/core/json-size.js';
 import type { Event } from '../../src/core/types.js';
 
 // CI runs in a clone with shared/ beside the repository.

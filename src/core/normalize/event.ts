@@ -6,7 +6,8 @@
 // just to be measured (SPEC-python.md §6, SPEC.md decisions 9 and 10).
 
 import type { Event } from '../types.js';
-import { DEFAULT_MAX_EVENT_BYTES, enforceEventSize, jsonByteLength, type Annotation, type MetaPath } from '../size-limit.js';
+import { DEFAULT_MAX_EVENT_BYTES, enforceEventSize, type Annotation, type MetaPath } from '../size-limit.js';
+import { jsonByteLength } from '../json-size.js';
 import { debugLog } from '../debug-log.js';
 import { DEFAULT_BREADTH, DEFAULT_DEPTH, MAX_DEPTH, clampCount, readKey, setOwn, validMaxValueLength, type MetaTree } from './shared.js';
 import { Walker } from './walker.js';

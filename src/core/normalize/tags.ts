@@ -1,6 +1,6 @@
 // `tags` (flat strings under Relay's key and length rules) and `contexts` (objects by alias).
 
-import { cutAtCodePoint } from '../size-limit.js';
+import { cutAtCodePoint } from '../json-size.js';
 import { setOwn } from './shared.js';
 import { isRecord, ownEntries, stringify, type EventContext } from './context.js';
 

@@ -5,7 +5,8 @@
 
 import type { KeyMatcher } from '../scrub.js';
 import { FILTERED } from '../scrub.js';
-import { cutAtCodePoint, type Annotation, type MetaPath } from '../size-limit.js';
+import type { Annotation, MetaPath } from '../size-limit.js';
+import { cutAtCodePoint } from '../json-size.js';
 import {
   ARRAY_CUT,
   CUT_NOTE,
