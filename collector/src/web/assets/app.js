@@ -49,7 +49,7 @@ async function render(quiet = false) {
     if (quiet) window.scrollTo(0, scroll);
     else if (document.activeElement === document.body) main.focus({ preventScroll: true });
   } catch (error) {
-    if (mine === generation) clear(main).append(el('p', { class: 'error' }, `Could not load: ${error.message}`));
+    if (mine === generation) state.replace(el('p', { class: 'error' }, `Could not load: ${error.message}`));
   }
 }
 
