@@ -3,6 +3,7 @@
 
 import type { Attachment, DataCategory, Event } from './types.js';
 import type { Dsn } from './dsn.js';
+import { isoTimestamp } from './iso-time.js';
 
 export interface EnvelopeItem {
   header: { type: string; [k: string]: unknown };
@@ -30,7 +31,7 @@ const NEWLINE = 0x0a;
  * much again as the JSON.stringify itself.
  */
 export function serializeEnvelope(env: Envelope, now: number = Date.now()): Uint8Array {
-  const header = encoder.encode(JSON.stringify({ ...env.header, sent_at: new Date(now).toISOString() }));
+  const header = encoder.encode(JSON.stringify({ ...env.header, sent_at: isoTimestamp(now) }));
   const parts: Uint8Array[] = [header];
   let size = header.byteLength + 1;
   let scratchUsed = 0;

@@ -11,7 +11,6 @@ import { nodeContextIntegration } from '../../src/integrations/contexts.js';
 import { modulesIntegration } from '../../src/integrations/modules.js';
 import { detectCloudResource } from '../../src/node/contexts/cloud.js';
 import { parseOsRelease } from '../../src/node/contexts/os.js';
-import { isoSeconds } from '../../src/node/contexts/device.js';
 import { createModuleCollector } from '../../src/node/contexts/modules.js';
 import { useSentryServer } from '../helpers/sdk-harness.js';
 
@@ -165,10 +164,4 @@ describe('modules', () => {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
-});
-
-test('isoSeconds writes what toISOString writes, rounded to the second', () => {
-  for (const ms of [0, 999, 1_000_000_000_000, Date.now(), 1_795_700_000_623, -1_000_000_000_000, 253_402_300_799_000]) {
-    assert.equal(isoSeconds(ms), new Date(Math.round(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z'), String(ms));
-  }
 });

@@ -1,10 +1,11 @@
 import type { Context } from '../../core/types.js';
-import { isoSeconds, wholeBytes } from './device.js';
-import { safe } from './os.js';
+import { isoSeconds } from '../../core/iso-time.js';
+import { wholeBytes } from './device.js';
+import { compact, safe } from './os.js';
 
 /** When this process started (UTC, ISO 8601): fixed for the process, so computed once. */
 export function staticAppContext(): Context {
-  return { app_start_time: isoSeconds(Date.now() - process.uptime() * 1000) };
+  return compact({ app_start_time: isoSeconds(Date.now() - process.uptime() * 1000) });
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import { isoSeconds } from '../../core/iso-time.js';
 import type { Context } from '../../core/types.js';
 import { compact, safe } from './os.js';
 
@@ -29,17 +30,4 @@ export function withFreeMemory(base: Context): Context {
 /** The schema types memory sizes as unsigned integers. */
 export function wholeBytes(n: number | undefined): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.floor(n) : undefined;
-}
-
-/**
- * `2026-11-26T13:29:14Z`, from the UTC getters rather than `toISOString()`: the first
- * `toISOString()` of a process costs about 0.9 MiB of RSS (V8's date formatting set-up), which
- * init should not spend on two timestamps. Events pay it later, when they are sent.
- */
-export function isoSeconds(ms: number): string {
-  const d = new Date(Math.round(ms / 1000) * 1000);
-  const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
-  const year = d.getUTCFullYear();
-  const yyyy = year >= 0 && year <= 9999 ? String(year).padStart(4, '0') : (year < 0 ? '-' : '+') + String(Math.abs(year)).padStart(6, '0');
-  return `${yyyy}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}Z`;
 }
