@@ -4,12 +4,13 @@
 // `send` runs on the capture path: it only filters, counts and pushes. Serialization and the
 // request happen in a drain scheduled with setTimeout(0), never on the caller's tick.
 // No retries here: a later layer (durable outbox) can wrap `makeRequest` and use
-// `classifyResponse` to decide what is worth retrying.
+// send-result.ts to decide what is worth retrying.
 
 import { debugLog } from './debug-log.js';
 import { discardedEventsOf, type ClientReports, type DiscardedEvents } from './client-reports.js';
 import { itemCategory, itemOutcomes, serializeEnvelope, type Envelope, type EnvelopeItem } from './envelope.js';
 import { RateLimits } from './rate-limits.js';
+import { classifyResponse, discardReasonFor, isFinal, type SendResult } from './send-result.js';
 import type { DataCategory, DiscardReason, Transport } from './types.js';
 
 export interface TransportResponse {
@@ -43,47 +44,6 @@ export const DEFAULT_BUFFER_SIZE = 100;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A few parallel requests keep a burst moving without opening many sockets. */
 export const DEFAULT_CONCURRENCY = 4;
-
-/**
- * What a response means for the envelope (PROTOCOL.md §2, §8):
- * - `delivered`: 2xx.
- * - `rate_limited`: 429; Relay already counted it, nothing is recorded, never retried.
- * - `rejected`: any other 4xx (413 included); the server will refuse it again.
- * - `failed`: 5xx and anything unexpected (1xx, 3xx); may succeed later.
- */
-export type ResponseClass = 'delivered' | 'rate_limited' | 'rejected' | 'failed';
-/** A response class, or the request itself failing (refused, reset, timed out). */
-export type SendResult = ResponseClass | 'network_error';
-
-export function classifyResponse(statusCode: number): ResponseClass {
-  if (statusCode >= 200 && statusCode < 300) return 'delivered';
-  if (statusCode === 429) return 'rate_limited';
-  if (statusCode >= 400 && statusCode < 500) return 'rejected';
-  return 'failed';
-}
-
-/** The client-report reason for the items of an envelope that ended this way, if any. */
-export function discardReasonFor(result: SendResult): DiscardReason | undefined {
-  switch (result) {
-    case 'rejected':
-    case 'failed':
-      return 'send_error';
-    case 'network_error':
-      return 'network_error';
-    default:
-      return undefined;
-  }
-}
-
-/** Delivered or definitively refused: what `flush` counts as done. */
-export function isFinal(result: SendResult): boolean {
-  return result === 'delivered' || result === 'rate_limited' || result === 'rejected';
-}
-
-/** Worth trying again later (the outbox's question). */
-export function isRetryable(result: SendResult): boolean {
-  return result === 'failed' || result === 'network_error';
-}
 
 interface Job {
   envelope: Envelope;

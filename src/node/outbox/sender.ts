@@ -9,7 +9,7 @@
 import { debugLog } from '../../core/debug-log.js';
 import { discardedEventsOf, type DiscardedEvents } from '../../core/client-reports.js';
 import { serializeEnvelope, type Envelope, type EnvelopeItem } from '../../core/envelope.js';
-import { classifyResponse, type SendResult } from '../../core/transport.js';
+import { classifyResponse, isRetryable, type SendResult } from '../../core/send-result.js';
 import { Backoff } from './backoff.js';
 import type { DiskStore } from './disk-store.js';
 import type { OutboxEntry } from './entry.js';
@@ -151,7 +151,7 @@ export class OutboxSender {
     try {
       entry.sending = false;
       state.inFlight--;
-      if (result === 'network_error' || result === 'failed') {
+      if (isRetryable(result)) {
         debugLog.warn(`outbox: envelope kept for retry (${result})`);
         this.backoff.fail();
         if (report) state.config.clientReports.merge(report);
