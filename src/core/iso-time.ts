@@ -31,14 +31,15 @@ export function isoTimestamp(time: number): string {
  */
 export function isoSeconds(ms: number): string | undefined {
   const at = Math.round(ms / 1000) * 1000;
-  if (Number.isNaN(new Date(at).getTime())) return undefined;
   const prefix = secondsPrefix(at);
-  return prefix === undefined ? new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z') : `${prefix}Z`;
+  if (prefix !== undefined) return `${prefix}Z`;
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
- * `YYYY-MM-DDTHH:MM:SS` for a whole-second time; undefined outside years 0–9999, where the ISO
- * form takes a sign and six digits (left to toISOString, which also rejects an invalid date).
+ * `YYYY-MM-DDTHH:MM:SS` for a whole-second time; undefined outside years 0–9999 (where the ISO
+ * form takes a sign and six digits) and for an invalid time: both are left to toISOString.
  */
 function secondsPrefix(ms: number): string | undefined {
   const d = new Date(ms);
