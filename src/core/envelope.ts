@@ -4,6 +4,7 @@
 import type { Attachment, DataCategory, Event } from './types.js';
 import type { Dsn } from './dsn.js';
 import { isoTimestamp } from './iso-time.js';
+import { eventJson } from './event-json.js';
 
 export interface EnvelopeItem {
   header: { type: string; [k: string]: unknown };
@@ -27,7 +28,7 @@ const NEWLINE = 0x0a;
  *
  * Every event passes through here, so it makes one allocation of the final size: a JSON payload
  * is encoded once into a reused scratch buffer (which also gives its byte length for the item
- * header) and copied into place. Encoding each part on its own and joining them cost about as
+ * header) and copied into place; an event's repeated frames are not serialized again (event-json.ts). Encoding each part on its own and joining them cost about as
  * much again as the JSON.stringify itself.
  */
 export function serializeEnvelope(env: Envelope, now: number = Date.now()): Uint8Array {
@@ -36,7 +37,7 @@ export function serializeEnvelope(env: Envelope, now: number = Date.now()): Uint
   let size = header.byteLength + 1;
   let scratchUsed = 0;
   for (const item of env.items) {
-    const payload = payloadBytes(item.payload, scratchUsed);
+    const payload = payloadBytes(item.payload, scratchUsed, item.header.type === 'event');
     if (payload.buffer === scratch.buffer) scratchUsed += payload.byteLength;
     const itemHeader = encoder.encode(JSON.stringify({ ...item.header, length: payload.byteLength }));
     parts.push(itemHeader, payload);
@@ -60,10 +61,10 @@ const SCRATCH_MAX = 256 * 1024;
  * A payload's bytes. JSON is encoded into `scratch` from byte `from` on when it fits (the result
  * is a view, valid until the next serializeEnvelope call), otherwise into a fresh array.
  */
-function payloadBytes(payload: unknown, from = 0): Uint8Array {
+function payloadBytes(payload: unknown, from = 0, isEvent = false): Uint8Array {
   if (payload instanceof Uint8Array) return payload;
   if (payload === undefined) return new Uint8Array(0);
-  const text = typeof payload === 'string' ? payload : (JSON.stringify(payload) ?? '');
+  const text = typeof payload === 'string' ? payload : ((isEvent ? eventJson(payload) : JSON.stringify(payload)) ?? '');
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
   const worst = from + text.length * 3;
   if (worst > SCRATCH_MAX) return encoder.encode(text);

@@ -59,7 +59,7 @@ function buildEvent(event: Event, opts: NormalizeEventOptions): Event {
 
   const out: Record<string, unknown> = {};
   w.fixed += 3;
-  for (const key of Object.keys(event)) {
+  for (const key of keysExceptionLast(event)) {
     if (key === '_meta') continue;
     const value = readKey(event, key);
     if (value === undefined) continue;
@@ -90,6 +90,22 @@ function buildEvent(event: Event, opts: NormalizeEventOptions): Event {
     if (bound > maxBytes && jsonByteLength(out) > maxBytes) delete out._meta;
   }
   return out as Event;
+}
+
+/**
+ * The event's keys with `exception` moved last. The serialized event then ends with its stack
+ * trace, the part that repeats from one event of an error to the next, and that part is
+ * serialized and compressed once (core/event-json.ts, node/gzip-body.ts). JSON key order means
+ * nothing to the protocol.
+ */
+function keysExceptionLast(event: Event): string[] {
+  const keys = Object.keys(event);
+  const at = keys.indexOf('exception');
+  if (at !== -1 && at !== keys.length - 1) {
+    keys.splice(at, 1);
+    keys.push('exception');
+  }
+  return keys;
 }
 
 /** One top-level field; `undefined` leaves it out. */

@@ -1,0 +1,149 @@
+// The JSON text of an event, with the stack trace's frames taken from the text of an earlier event
+// that had the same frames. An app in trouble sends the same error again and again, and the
+// frames (with their source lines) are nine tenths of an error event's JSON: they are serialized
+// the first time and spliced into the text of the events that repeat them.
+//
+// Only the last exception's frames are remembered: the normalizer puts `exception` last in the
+// event, so they are also the end of the text, which lets the HTTP transport compress that end
+// once too (node/gzip-body.ts). Frames are compared by value with a private copy of the frames
+// that made the remembered text, so nothing a processor or `beforeSend` did to an earlier event
+// can leak into a later one. Anything out of the ordinary (frames that are not plain data, a frozen
+// stack trace, a `toJSON` on the way) is serialized the usual way.
+
+/** Stack traces remembered: the last few distinct ones, most recent first. */
+const MAX_REMEMBERED = 4;
+
+interface RememberedFrames {
+  /** Each frame's own keys, in order, and their values (context arrays copied). */
+  keys: string[][];
+  values: unknown[][];
+  json: string;
+}
+
+const remembered: RememberedFrames[] = [];
+
+// Stands in for the frames while the rest of the event is serialized. Random, so an event's own
+// data cannot name it; and the splice checks it occurs exactly once.
+const PLACEHOLDER = `\u0000faultline-frames-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+const QUOTED_PLACEHOLDER = JSON.stringify(PLACEHOLDER);
+
+/** `JSON.stringify(event)`, the same text up to key order, cheaper when the frames repeat. */
+export function eventJson(event: unknown): string | undefined {
+  const stacktrace = lastStacktrace(event);
+  if (stacktrace === undefined) return JSON.stringify(event);
+  const frames = stacktrace.frames as unknown[];
+  const framesText = framesJson(frames);
+  if (framesText === undefined) return JSON.stringify(event);
+  let text: string;
+  stacktrace.frames = PLACEHOLDER;
+  try {
+    text = JSON.stringify(event);
+  } finally {
+    stacktrace.frames = frames;
+  }
+  const at = text.lastIndexOf(QUOTED_PLACEHOLDER);
+  // Not there (a toJSON replaced the part) or there twice: serialize it the plain way.
+  if (at === -1 || text.indexOf(QUOTED_PLACEHOLDER) !== at) return JSON.stringify(event);
+  return text.slice(0, at) + framesText + text.slice(at + QUOTED_PLACEHOLDER.length);
+}
+
+/** Forget the remembered frames (tests). */
+export function forgetRememberedFrames(): void {
+  remembered.length = 0;
+}
+
+/** The last exception's `stacktrace`, when its `frames` is a plain, writable array of frames. */
+function lastStacktrace(event: unknown): Record<string, unknown> | undefined {
+  if (!isPlainObject(event)) return undefined;
+  const exception = event.exception;
+  if (!isPlainObject(exception) || !Array.isArray(exception.values) || exception.values.length === 0) return undefined;
+  const last: unknown = exception.values[exception.values.length - 1];
+  if (!isPlainObject(last) || !isPlainObject(last.stacktrace)) return undefined;
+  const stacktrace = last.stacktrace;
+  const descriptor = Object.getOwnPropertyDescriptor(stacktrace, 'frames');
+  if (!descriptor || !descriptor.writable || !Array.isArray(descriptor.value) || descriptor.value.length === 0) return undefined;
+  if ((descriptor.value as { toJSON?: unknown }).toJSON !== undefined) return undefined;
+  return stacktrace;
+}
+
+/** The frames' JSON, remembered or made (and remembered); undefined when they are not plain data. */
+function framesJson(frames: unknown[]): string | undefined {
+  for (let i = 0; i < remembered.length; i++) {
+    const entry = remembered[i]!;
+    if (!sameFrames(frames, entry)) continue;
+    if (i > 0) {
+      remembered.splice(i, 1);
+      remembered.unshift(entry);
+    }
+    return entry.json;
+  }
+  const copy = copyFrames(frames);
+  if (copy === undefined) return undefined;
+  const entry: RememberedFrames = { ...copy, json: JSON.stringify(frames) };
+  remembered.unshift(entry);
+  if (remembered.length > MAX_REMEMBERED) remembered.pop();
+  return entry.json;
+}
+
+function sameFrames(frames: unknown[], entry: RememberedFrames): boolean {
+  if (frames.length !== entry.keys.length) return false;
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i];
+    if (!isPlainObject(frame)) return false;
+    const keys = Object.keys(frame);
+    const wantKeys = entry.keys[i]!;
+    const wantValues = entry.values[i]!;
+    if (keys.length !== wantKeys.length) return false;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      if (key !== wantKeys[k]) return false;
+      const value = frame[key];
+      const want = wantValues[k];
+      if (value === want) continue;
+      if (!Array.isArray(value) || !Array.isArray(want) || !samePrimitives(value, want)) return false;
+    }
+  }
+  return true;
+}
+
+function samePrimitives(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length || (a as { toJSON?: unknown }).toJSON !== undefined) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A private copy of the frames' keys and values, or undefined when a value is not plain data. */
+function copyFrames(frames: unknown[]): Pick<RememberedFrames, 'keys' | 'values'> | undefined {
+  const keys: string[][] = [];
+  const values: unknown[][] = [];
+  for (const frame of frames) {
+    if (!isPlainObject(frame)) return undefined;
+    const frameKeys = Object.keys(frame);
+    const frameValues: unknown[] = [];
+    for (const key of frameKeys) {
+      const value = frame[key];
+      if (Array.isArray(value)) {
+        if ((value as { toJSON?: unknown }).toJSON !== undefined || !value.every(isPrimitive)) return undefined;
+        frameValues.push(value.slice());
+      } else if (isPrimitive(value)) {
+        frameValues.push(value);
+      } else {
+        return undefined;
+      }
+    }
+    keys.push(frameKeys);
+    values.push(frameValues);
+  }
+  return { keys, values };
+}
+
+/** Values JSON writes the same way every time, and that `===` tells apart exactly (NaN never matches). */
+function isPrimitive(value: unknown): boolean {
+  return value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number';
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && (value as { toJSON?: unknown }).toJSON === undefined;
+}

@@ -1,0 +1,173 @@
+// eventJson: the same text as JSON.stringify, with repeated frames spliced in from memory. Every
+// test compares against JSON.stringify of the same object at the same moment, so a stale frame
+// anywhere would show as a difference.
+
+import { test, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventJson, forgetRememberedFrames } from '../../src/core/event-json.js';
+import { serializeEnvelope, createEventEnvelope, parseEnvelope, payloadJson } from '../../src/core/envelope.js';
+import type { Event, StackFrame } from '../../src/core/types.js';
+
+beforeEach(() => forgetRememberedFrames());
+
+function frames(site = 'app.js', count = 10): StackFrame[] {
+  return Array.from({ length: count }, (_, i) => ({
+    filename: site,
+    abs_path: `/srv/${site}`,
+    function: `fn${i}`,
+    lineno: 10 + i,
+    colno: 5,
+    in_app: true,
+    pre_context: ['a', 'b', 'c', 'd', 'e'].map((l) => `${l} ${i}`),
+    context_line: `throw here ${i}`,
+    post_context: ['f', 'g'].map((l) => `${l} ${i}`),
+  }));
+}
+
+function errorEvent(message: string, stackFrames: StackFrame[] = frames()): Event {
+  return {
+    event_id: 'a'.repeat(32),
+    timestamp: 1732615200.5,
+    level: 'error',
+    contexts: { runtime: { name: 'node', version: 'v20' } },
+    exception: { values: [{ type: 'Error', value: message, mechanism: { type: 'generic', handled: true }, stacktrace: { frames: stackFrames } }] },
+  };
+}
+
+test('without an exception it is JSON.stringify', () => {
+  const event: Event = { event_id: 'b'.repeat(32), logentry: { formatted: 'hi' }, extra: { n: [1, 2, { x: null }] } };
+  assert.equal(eventJson(event), JSON.stringify(event));
+});
+
+test('a repeated stack trace gives the same text as JSON.stringify, event after event', () => {
+  for (let i = 0; i < 5; i++) {
+    const event = errorEvent(`failure ${i}`);
+    assert.equal(eventJson(event), JSON.stringify(event));
+  }
+});
+
+test('the event is left as it was (the stand-in for the frames is put back)', () => {
+  const event = errorEvent('x');
+  const before = structuredClone(event);
+  const framesBefore = event.exception!.values![0]!.stacktrace!.frames;
+  eventJson(event);
+  eventJson(event);
+  assert.deepEqual(event, before);
+  assert.equal(event.exception!.values![0]!.stacktrace!.frames, framesBefore);
+});
+
+test('any difference in a frame shows: a context line, a number, a key, a frame more or less', () => {
+  eventJson(errorEvent('first'));
+  const variants: Array<(f: StackFrame[]) => void> = [
+    (f) => (f[3]!.pre_context![2] = 'changed'),
+    (f) => (f[0]!.lineno = 11),
+    (f) => (f[9]!.in_app = false),
+    (f) => delete f[5]!.post_context,
+    (f) => ((f[2] as Record<string, unknown>).module = 'extra key'),
+    (f) => f.pop(),
+    (f) => f.push({ filename: 'more.js' }),
+    (f) => f[1]!.pre_context!.push('one more line'),
+  ];
+  for (const change of variants) {
+    const stack = frames();
+    change(stack);
+    const event = errorEvent('changed', stack);
+    assert.equal(eventJson(event), JSON.stringify(event));
+    // And the unchanged stack right after it is itself again.
+    const plain = errorEvent('plain');
+    assert.equal(eventJson(plain), JSON.stringify(plain));
+  }
+});
+
+test('key order inside a frame counts (JSON text follows it)', () => {
+  eventJson(errorEvent('first'));
+  const reordered = frames().map(({ lineno, ...rest }) => ({ ...rest, lineno }));
+  const event = errorEvent('reordered', reordered);
+  assert.equal(eventJson(event), JSON.stringify(event));
+});
+
+test('changing the frames of an event already serialized does not change what a later event gets', () => {
+  const first = errorEvent('first');
+  eventJson(first);
+  // A processor or beforeSend kept a reference and rewrites it later.
+  first.exception!.values![0]!.stacktrace!.frames![0]!.filename = 'rewritten.js';
+  first.exception!.values![0]!.stacktrace!.frames![4]!.pre_context![0] = 'rewritten';
+  const second = errorEvent('second');
+  assert.equal(eventJson(second), JSON.stringify(second));
+  assert.equal(eventJson(first), JSON.stringify(first));
+});
+
+test('several stack traces in turn, more than are remembered, each comes out right', () => {
+  for (let round = 0; round < 3; round++) {
+    for (let site = 0; site < 7; site++) {
+      const event = errorEvent(`round ${round}`, frames(`site${site}.js`, 3 + site));
+      assert.equal(eventJson(event), JSON.stringify(event));
+    }
+  }
+});
+
+test('chained exceptions: only the last one is spliced, all come out right', () => {
+  const event = errorEvent('outer');
+  event.exception!.values!.unshift({ type: 'TypeError', value: 'cause', stacktrace: { frames: frames('cause.js', 4) } });
+  for (let i = 0; i < 3; i++) assert.equal(eventJson(event), JSON.stringify(event));
+});
+
+test('frames that are not plain data are serialized the usual way', () => {
+  const withVars = frames();
+  (withVars[0] as Record<string, unknown>).vars = { user: { id: 1 } };
+  const withDate = frames();
+  (withDate[1] as Record<string, unknown>).when = new Date(0);
+  const withToJson = frames();
+  (withToJson[2] as Record<string, unknown>).toJSON = () => ({ replaced: true });
+  const withNaN = frames();
+  withNaN[3]!.lineno = Number.NaN;
+  for (const stack of [withVars, withDate, withToJson, withNaN]) {
+    for (let i = 0; i < 2; i++) {
+      const event = errorEvent('odd', stack);
+      assert.equal(eventJson(event), JSON.stringify(event));
+    }
+  }
+});
+
+test('a frozen stack trace, a toJSON above the frames, or the stand-in text in the event: still JSON.stringify', () => {
+  const frozen = errorEvent('frozen');
+  Object.freeze(frozen.exception!.values![0]!.stacktrace);
+  assert.equal(eventJson(frozen), JSON.stringify(frozen));
+
+  const replaced = errorEvent('replaced');
+  (replaced.exception!.values![0] as Record<string, unknown>).toJSON = () => ({ type: 'Replaced' });
+  assert.equal(eventJson(replaced), JSON.stringify(replaced));
+
+  const wrapped = errorEvent('wrapped');
+  (wrapped.exception as Record<string, unknown>).toJSON = () => 'not an exception';
+  assert.equal(eventJson(wrapped), JSON.stringify(wrapped));
+});
+
+test('frames shared by two places in the event are written in both', () => {
+  const shared = frames();
+  const event = errorEvent('shared', shared);
+  event.threads = { values: [{ id: 1, stacktrace: { frames: shared } }] };
+  eventJson(event);
+  assert.equal(eventJson(event), JSON.stringify(event));
+});
+
+test('serializeEnvelope uses it for events: the envelope round-trips with repeated frames', () => {
+  for (let i = 0; i < 3; i++) {
+    const event = errorEvent(`round ${i}`);
+    const envelope = createEventEnvelope(event, { sdk: { name: 'faultline.node', version: '1.0.0' } });
+    const parsed = parseEnvelope(serializeEnvelope(envelope));
+    assert.deepEqual(payloadJson(parsed.items[0]!), JSON.parse(JSON.stringify(event)));
+  }
+});
+
+test('the frames are spliced in, not serialized with the event (seen from a toJSON that runs meanwhile)', () => {
+  const event = errorEvent('watched');
+  let seen: unknown;
+  (event as Record<string, unknown>).extra = {
+    probe: { toJSON: () => ((seen = event.exception!.values![0]!.stacktrace!.frames), 'probe') },
+  };
+  const text = eventJson(event);
+  assert.equal(typeof seen, 'string', 'while the rest of the event is serialized, the frames are out');
+  assert.ok(Array.isArray(event.exception!.values![0]!.stacktrace!.frames), 'and back in place afterwards');
+  assert.equal(text, JSON.stringify(event));
+});
