@@ -1,8 +1,8 @@
 // The Node I/O under the core transport policy: one POST per envelope over keep-alive
-// connections (http-client/), gzip for larger bodies, a hard deadline per request, and sockets
+// connections (http-client/), gzip for larger bodies (gzip-body.ts), a hard deadline per request, and sockets
 // that never keep the process alive.
 
-import { loadZlib } from './builtins.js';
+import { BodyCompressor } from './gzip-body.js';
 import { authHeader, envelopeUrl } from '../core/dsn.js';
 import { createTransport, DEFAULT_CONCURRENCY, type CoreTransport, type MakeRequest } from '../core/transport.js';
 import type { TransportFactoryArgs } from '../core/types.js';
@@ -86,47 +86,13 @@ export function httpRequester(config: RequesterConfig): Omit<EnvelopeRequester, 
     { maxSockets: config.maxSockets, timeoutMs: config.timeout },
   );
   const head = new RequestHead(config.url, config.headers);
+  const compressor = new BodyCompressor();
   const makeRequest: MakeRequest = async (body) => {
     const gzip = body.byteLength > config.compressionThreshold;
-    const payload = gzip ? await gzipAsync(body) : body;
+    const payload = gzip ? await compressor.compress(body) : body;
     return pool.request(head.request(payload, gzip));
   };
   return { makeRequest, destroy: () => pool.destroy() };
-}
-
-/** Bodies up to this size are compressed in place (see gzipAsync). */
-const INLINE_GZIP_MAX = 16 * 1024;
-
-/**
- * Level 1: on event-sized JSON it is about 10% larger than the default level 6 and takes 60% of
- * its CPU. Small bodies (an error event is about 8 kB) are compressed synchronously, in the
- * transport's own callback, never on a capture call: about 50 µs, where a round trip through
- * libuv's thread pool costs 200–300 µs of CPU per call in stream and thread hand-over overhead
- * (measured: that alone was as much CPU as the raw protocol floor spends per event). Larger bodies
- * go to the thread pool, so the event loop is never held for long.
- */
-function gzipAsync(body: Uint8Array): Promise<Uint8Array> {
-  const zlib = loadZlib();
-  if (body.byteLength <= INLINE_GZIP_MAX) {
-    try {
-      return Promise.resolve(zlib.gzipSync(body, { level: 1, windowBits: windowBitsFor(body.byteLength) }));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-  return new Promise((resolve, reject) => zlib.gzip(body, { level: 1 }, (err, out) => (err ? reject(err) : resolve(out))));
-}
-
-/**
- * The smallest deflate window that still reaches back over the whole body (a match can never be
- * farther back than that), so the output is the same as with the default 32 KiB window; zlib
- * allocates and clears the window on every call, and for an event-sized body that was a third
- * of the compression's CPU.
- */
-function windowBitsFor(length: number): number {
-  let bits = 9;
-  while (bits < 15 && (1 << bits) - 262 < length) bits++;
-  return bits;
 }
 
 /** `name/version` for User-Agent and X-Sentry-Auth (shared with the durable transport). */

@@ -30,6 +30,7 @@ interface Received {
   url: string;
   headers: http.IncomingHttpHeaders;
   rawLength: number;
+  raw: Buffer;
   envelope: KitEnvelope;
 }
 
@@ -52,7 +53,7 @@ async function startServer(handler: Handler = (_req, res) => res.end('{}')): Pro
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
       const check = checkEnvelope(body);
       assert.deepEqual(check.errors, [], 'the kit finds no error in what was sent');
-      received.push({ method: req.method!, url: req.url!, headers: req.headers, rawLength: raw.length, envelope: check.envelope });
+      received.push({ method: req.method!, url: req.url!, headers: req.headers, rawLength: raw.length, raw, envelope: check.envelope });
       handler(req, res);
     });
   });
@@ -167,6 +168,43 @@ test('gzip above the compression threshold, plain below it', async () => {
     assert.deepEqual(byEncoding.sort(), [['gzip', true], ['none', true]]);
     const big = server.received.find((r) => r.headers['content-encoding'] === 'gzip')!;
     assert.equal((json(big.envelope.items[0]!) as Event).extra!.big, 'x'.repeat(4000));
+  } finally {
+    await transport.close(100);
+    await server.close();
+  }
+});
+
+test('the same error again and again: every body is a valid gzip of its envelope, the stack trace compressed once', async () => {
+  const server = await startServer();
+  const { transport } = harness(server.port, { concurrency: 1 });
+  const frames = Array.from({ length: 12 }, (_, i) => ({
+    filename: 'src/app.js',
+    function: `handler${i}`,
+    lineno: 40 + i,
+    colno: 7,
+    in_app: true,
+    pre_context: ['const user = await load(id);', 'if (!user) {', '  log.warn(id);', '}', `const step = ${i};`],
+    context_line: `  return render(user.profile.name, ${i});`,
+    post_context: ['}', '', 'export default handler;'],
+  }));
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const env = eventEnvelope({ exception: { values: [{ type: 'TypeError', value: `failure ${i}`, stacktrace: { frames } }] } });
+      ids.push(env.header.event_id as string);
+      transport.send(env);
+      assert.equal(await transport.flush(2000), true);
+    }
+    assert.equal(server.received.length, 4);
+    server.received.forEach((r, i) => {
+      assert.equal(r.headers['content-encoding'], 'gzip');
+      assert.equal(r.envelope.header.event_id, ids[i]);
+      const exception = (json(r.envelope.items[0]!) as Event).exception!.values![0]!;
+      assert.equal(exception.value, `failure ${i}`);
+      assert.deepEqual(exception.stacktrace!.frames, frames);
+      // From the second on, the body's beginning travels stored: its event id is readable as is.
+      assert.equal(r.raw.includes(ids[i]!), i > 0, `body ${i}`);
+    });
   } finally {
     await transport.close(100);
     await server.close();

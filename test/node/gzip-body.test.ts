@@ -1,0 +1,113 @@
+// BodyCompressor: every output must be a gzip stream of exactly its body, whichever way it was
+// put together. Each is checked with two inflaters: zlib's one-shot gunzip and a streaming
+// DecompressionStream fed in small pieces.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { BodyCompressor } from '../../src/node/gzip-body.js';
+
+const encoder = new TextEncoder();
+
+/** An envelope-like body ending with a stack trace, like serializeEnvelope writes for an error. */
+function body(opts: { id?: number; site?: string; frames?: number; breadcrumbs?: number } = {}): Uint8Array {
+  const { id = 0, site = 'app.js', frames = 10, breadcrumbs = 0 } = opts;
+  const stack = Array.from({ length: frames }, (_, i) => ({
+    filename: site,
+    function: `fn${i}`,
+    lineno: i + 1,
+    pre_context: [`const a${i} = 1;`, `const b${i} = 2;`, `if (a${i} > b${i}) {`],
+    context_line: `  throw new Error('boom ${i}');`,
+    post_context: ['}', `return a${i};`],
+  }));
+  const event = {
+    event_id: id.toString(16).padStart(32, '0'),
+    timestamp: 1732615200 + id,
+    breadcrumbs: Array.from({ length: breadcrumbs }, (_, i) => ({ message: `step ${i} of request ${id}`, timestamp: 1732615100 + i })),
+    exception: { values: [{ type: 'Error', value: `failure ${id}`, stacktrace: { frames: stack } }] },
+  };
+  const payload = JSON.stringify(event);
+  const header = `{"event_id":"${event.event_id}","sent_at":"2026-11-27T00:00:00.${String(id % 1000).padStart(3, '0')}Z"}`;
+  return encoder.encode(`${header}\n{"type":"event","length":${payload.length}}\n${payload}\n`);
+}
+
+async function streamInflate(gz: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([gz]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function assertGzipOf(gz: Uint8Array, original: Uint8Array): Promise<void> {
+  assert.deepEqual(new Uint8Array(gunzipSync(gz)), original);
+  assert.deepEqual(await streamInflate(gz), original);
+}
+
+const containsText = (gz: Uint8Array, text: string) => Buffer.from(gz).includes(text);
+
+test('a body seen for the first time is compressed whole', async () => {
+  const compressor = new BodyCompressor();
+  const first = body({ id: 1 });
+  const gz = (await compressor.compress(first)) as Uint8Array;
+  await assertGzipOf(gz, first);
+  assert.equal(containsText(gz, '"event_id"'), false);
+});
+
+test('from the second body with the same stack trace on, the trace is compressed once and the rest goes stored', async () => {
+  const compressor = new BodyCompressor();
+  const sizes: number[] = [];
+  for (let id = 1; id <= 6; id++) {
+    const original = body({ id });
+    const gz = (await compressor.compress(original)) as Uint8Array;
+    await assertGzipOf(gz, original);
+    sizes.push(gz.byteLength);
+    // The stored beginning carries the event id as plain text; whole compression would not.
+    assert.equal(containsText(gz, `"event_id":"${id.toString(16).padStart(32, '0')}"`), id > 1, `body ${id}`);
+  }
+  assert.ok(sizes.every((size) => size < body().byteLength / 2), `still compressed: ${sizes.join(', ')}`);
+});
+
+test('a long beginning (many breadcrumbs) is compressed too, not stored', async () => {
+  const compressor = new BodyCompressor();
+  for (let id = 1; id <= 3; id++) {
+    const original = body({ id, breadcrumbs: 60 });
+    const gz = (await compressor.compress(original)) as Uint8Array;
+    await assertGzipOf(gz, original);
+    assert.equal(containsText(gz, 'step 59 of request'), false);
+  }
+});
+
+test('several stack traces in turn, more than are remembered: every body comes out exact', async () => {
+  const compressor = new BodyCompressor();
+  for (let round = 0; round < 3; round++) {
+    for (let site = 0; site < 11; site++) {
+      const original = body({ id: round * 100 + site, site: `site${site}.js` });
+      await assertGzipOf((await compressor.compress(original)) as Uint8Array, original);
+    }
+  }
+});
+
+test('a trace that differs in one byte is not taken for a known one', async () => {
+  const compressor = new BodyCompressor();
+  const a = body({ id: 1 });
+  await compressor.compress(a);
+  await compressor.compress(body({ id: 2 }));
+  const changed = body({ id: 3 });
+  changed[changed.byteLength - 40] ^= 1; // inside the last frame
+  await assertGzipOf((await compressor.compress(changed)) as Uint8Array, changed);
+});
+
+test('bodies without a stack trace at the end, with a short one, or large ones are compressed whole', async () => {
+  const compressor = new BodyCompressor();
+  const message = encoder.encode(`{"event_id":"${'c'.repeat(32)}"}\n{"type":"event"}\n{"logentry":{"formatted":"${'m'.repeat(3000)}"}}\n`);
+  const short = body({ frames: 1 });
+  const large = body({ frames: 200 });
+  for (let i = 0; i < 3; i++) {
+    for (const original of [message, short]) {
+      const gz = (await compressor.compress(original)) as Uint8Array;
+      await assertGzipOf(gz, original);
+      assert.equal(containsText(gz, '"event_id"'), false);
+    }
+    const out = compressor.compress(large);
+    assert.ok(out instanceof Promise, 'a large body goes to the thread pool');
+    await assertGzipOf(await out, large);
+  }
+});
