@@ -64,14 +64,23 @@ const SCRATCH_MAX = 256 * 1024;
 function payloadBytes(payload: unknown, from = 0, isEvent = false): Uint8Array {
   if (payload instanceof Uint8Array) return payload;
   if (payload === undefined) return new Uint8Array(0);
-  const text = typeof payload === 'string' ? payload : ((isEvent ? eventJson(payload) : JSON.stringify(payload)) ?? '');
+  const json = typeof payload === 'string' ? payload : ((isEvent ? eventJson(payload) : JSON.stringify(payload)) ?? '');
+  const spliced = typeof json === 'string' ? undefined : json;
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-  const worst = from + text.length * 3;
-  if (worst > SCRATCH_MAX) return encoder.encode(text);
+  const worst = from + (spliced ? (spliced.head.length + spliced.rest.length) * 3 + spliced.frames.byteLength : (json as string).length * 3);
+  if (worst > SCRATCH_MAX) return encoder.encode(spliced ? spliced.head + decoder.decode(spliced.frames) + spliced.rest : (json as string));
   // A bigger buffer needs no copy: payloads already in the old one keep it alive as their views.
   if (worst > scratch.byteLength) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(worst, scratch.byteLength * 2)));
-  const { written } = encoder.encodeInto(text, scratch.subarray(from));
-  return scratch.subarray(from, from + written);
+  if (!spliced) {
+    const { written } = encoder.encodeInto(json as string, scratch.subarray(from));
+    return scratch.subarray(from, from + written);
+  }
+  // The repeated frames are copied as bytes between the two parts serialized for this event.
+  let at = from + encoder.encodeInto(spliced.head, scratch.subarray(from)).written;
+  scratch.set(spliced.frames, at);
+  at += spliced.frames.byteLength;
+  at += encoder.encodeInto(spliced.rest, scratch.subarray(at)).written;
+  return scratch.subarray(from, at);
 }
 
 /**

@@ -17,8 +17,18 @@ interface RememberedFrames {
   /** Each frame's own keys, in order, and their values (context arrays copied). */
   keys: string[][];
   values: unknown[][];
-  json: string;
+  /** The frames' JSON, UTF-8 encoded: copied into place, neither serialized nor encoded again. */
+  bytes: Uint8Array;
 }
+
+/** An event's JSON in three parts: `head`, then the frames' UTF-8 bytes, then `rest`. */
+export interface SplicedJson {
+  head: string;
+  frames: Uint8Array;
+  rest: string;
+}
+
+const encoder = new TextEncoder();
 
 const remembered: RememberedFrames[] = [];
 
@@ -27,13 +37,16 @@ const remembered: RememberedFrames[] = [];
 const PLACEHOLDER = `\u0000faultline-frames-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 const QUOTED_PLACEHOLDER = JSON.stringify(PLACEHOLDER);
 
-/** `JSON.stringify(event)`, the same text up to key order, cheaper when the frames repeat. */
-export function eventJson(event: unknown): string | undefined {
+/**
+ * `JSON.stringify(event)`: the same text, as a string, or, when the last exception has frames,
+ * in parts around the frames' bytes (remembered from an earlier event or made now).
+ */
+export function eventJson(event: unknown): string | SplicedJson | undefined {
   const stacktrace = lastStacktrace(event);
   if (stacktrace === undefined) return JSON.stringify(event);
   const frames = stacktrace.frames as unknown[];
-  const framesText = framesJson(frames);
-  if (framesText === undefined) return JSON.stringify(event);
+  const framesBytes = framesJson(frames);
+  if (framesBytes === undefined) return JSON.stringify(event);
   let text: string;
   stacktrace.frames = PLACEHOLDER;
   try {
@@ -44,7 +57,14 @@ export function eventJson(event: unknown): string | undefined {
   const at = text.lastIndexOf(QUOTED_PLACEHOLDER);
   // Not there (a toJSON replaced the part) or there twice: serialize it the plain way.
   if (at === -1 || text.indexOf(QUOTED_PLACEHOLDER) !== at) return JSON.stringify(event);
-  return text.slice(0, at) + framesText + text.slice(at + QUOTED_PLACEHOLDER.length);
+  return { head: text.slice(0, at), frames: framesBytes, rest: text.slice(at + QUOTED_PLACEHOLDER.length) };
+}
+
+/** eventJson as one string (tests, and callers that want text). */
+export function eventJsonText(event: unknown): string | undefined {
+  const json = eventJson(event);
+  if (json === undefined || typeof json === 'string') return json;
+  return json.head + new TextDecoder().decode(json.frames) + json.rest;
 }
 
 /** Forget the remembered frames (tests). */
@@ -66,8 +86,8 @@ function lastStacktrace(event: unknown): Record<string, unknown> | undefined {
   return stacktrace;
 }
 
-/** The frames' JSON, remembered or made (and remembered); undefined when they are not plain data. */
-function framesJson(frames: unknown[]): string | undefined {
+/** The frames' JSON bytes, remembered or made (and remembered); undefined when they are not plain data. */
+function framesJson(frames: unknown[]): Uint8Array | undefined {
   for (let i = 0; i < remembered.length; i++) {
     const entry = remembered[i]!;
     if (!sameFrames(frames, entry)) continue;
@@ -75,14 +95,14 @@ function framesJson(frames: unknown[]): string | undefined {
       remembered.splice(i, 1);
       remembered.unshift(entry);
     }
-    return entry.json;
+    return entry.bytes;
   }
   const copy = copyFrames(frames);
   if (copy === undefined) return undefined;
-  const entry: RememberedFrames = { ...copy, json: JSON.stringify(frames) };
+  const entry: RememberedFrames = { ...copy, bytes: encoder.encode(JSON.stringify(frames)) };
   remembered.unshift(entry);
   if (remembered.length > MAX_REMEMBERED) remembered.pop();
-  return entry.json;
+  return entry.bytes;
 }
 
 function sameFrames(frames: unknown[], entry: RememberedFrames): boolean {

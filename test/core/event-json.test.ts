@@ -4,7 +4,7 @@
 
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventJson, forgetRememberedFrames } from '../../src/core/event-json.js';
+import { eventJsonText as eventJson, forgetRememberedFrames } from '../../src/core/event-json.js';
 import { serializeEnvelope, createEventEnvelope, parseEnvelope, payloadJson } from '../../src/core/envelope.js';
 import type { Event, StackFrame } from '../../src/core/types.js';
 
@@ -151,9 +151,11 @@ test('frames shared by two places in the event are written in both', () => {
   assert.equal(eventJson(event), JSON.stringify(event));
 });
 
-test('serializeEnvelope uses it for events: the envelope round-trips with repeated frames', () => {
+test('serializeEnvelope uses it for events: the envelope round-trips with repeated frames, any characters', () => {
+  const stack = frames();
+  stack[2]!.context_line = 'throw new Error("é ✓ 😀")';
   for (let i = 0; i < 3; i++) {
-    const event = errorEvent(`round ${i}`);
+    const event = errorEvent(`round ${i} ✓ ü 😀`, stack);
     const envelope = createEventEnvelope(event, { sdk: { name: 'faultline.node', version: '1.0.0' } });
     const parsed = parseEnvelope(serializeEnvelope(envelope));
     assert.deepEqual(payloadJson(parsed.items[0]!), JSON.parse(JSON.stringify(event)));

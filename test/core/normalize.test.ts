@@ -791,7 +791,7 @@ describe('normalizeEvent: properties and speed', () => {
 test('the exception goes last in the normalized event, whatever order it came in (its stack trace ends the JSON)', () => {
   const exception = { values: [{ type: 'Error', value: 'x', stacktrace: { frames: [{ filename: 'a.js', lineno: 1 }] } }] };
   const event = { exception, event_id: EVENT_ID, level: 'error', tags: { a: 'b' }, contexts: { runtime: { name: 'node' } } } as Event;
-  const out = normalizeEvent(event, {});
+  const out = normalizeEvent(event, options());
   assert.deepEqual(Object.keys(out), ['event_id', 'level', 'tags', 'contexts', 'exception']);
   assert.ok(JSON.stringify(out).endsWith('"stacktrace":{"frames":[{"filename":"a.js","lineno":1}]}}]}}'));
   assert.deepEqual(Object.keys(event), ['exception', 'event_id', 'level', 'tags', 'contexts'], 'the input is not reordered');
