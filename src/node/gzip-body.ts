@@ -14,16 +14,18 @@
 // beginning goes as a stored block, or, when it is long (many breadcrumbs), as deflate output
 // flushed to a byte boundary (Z_SYNC_FLUSH); the kept end is a complete raw deflate stream
 // with the final block, which only refers back into itself. The gzip trailer is the CRC-32 and
-// the length of the whole body. Any body that does not fit this (no stack trace at its end, a
-// Node.js without `zlib.crc32`) is compressed whole as before.
+// the length of the whole body; the CRC is combined from the beginning's and the kept end's
+// (crc32-combine.ts), so the end is not read again. Any body that does not fit this (no stack
+// trace at its end, a Node.js without `zlib.crc32`) is compressed whole as before.
 
 import type * as Zlib from 'node:zlib';
 import { loadZlib } from './builtins.js';
+import { combineCrc32, shiftFor } from './crc32-combine.js';
 
-/** Bodies up to this size are compressed in place (see `compressBody`); larger ones on the thread pool. */
+/** Bodies up to this size are compressed in place (see `gzipInPlace`); larger ones on the thread pool. */
 const INLINE_GZIP_MAX = 16 * 1024;
 /** Where a body's repeated end begins: the last stack trace (core/event-json.ts keeps it last). */
-const TAIL_MARKER = new TextEncoder().encode('"stacktrace":');
+const TAIL_MARKER = Buffer.from('"stacktrace":');
 /** Shorter ends are not worth keeping. */
 const MIN_TAIL = 1024;
 /** Beginnings up to this size go stored; longer ones are compressed (a stored beginning costs its size in bytes). */
@@ -32,11 +34,13 @@ const STORED_HEAD_MAX = 2048;
 const MAX_TAILS = 8;
 /** gzip member header: deflate, no name or time, unknown OS (RFC 1952 §2.3). */
 const GZIP_HEADER = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+/** A stored block's header bytes: the block type byte, LEN and NLEN. */
+const STORED_BLOCK_HEADER = 5;
 
 interface KnownTail {
   bytes: Uint8Array;
-  /** Its raw deflate stream, made the second time the end is seen. */
-  deflated?: Uint8Array;
+  /** Made the second time the end is seen: its raw deflate stream, CRC-32 and CRC shift. */
+  deflated?: { bytes: Uint8Array; crc: number; shift: number };
 }
 
 /** Compresses request bodies for one transport; remembers the stack-trace ends it has seen. */
@@ -47,22 +51,28 @@ export class BodyCompressor {
   compress(body: Uint8Array): Uint8Array | Promise<Uint8Array> {
     const zlib = loadZlib();
     if (body.byteLength > INLINE_GZIP_MAX) return gzipOnThreadPool(zlib, body);
-    const split = typeof zlib.crc32 === 'function' ? lastIndexOf(body, TAIL_MARKER) : -1;
-    if (split === -1 || body.byteLength - split < MIN_TAIL) return gzipInPlace(zlib, body);
-    const tail = body.subarray(split);
-    const known = this.find(tail);
-    if (!known) {
-      this.remember({ bytes: tail.slice() });
-      return gzipInPlace(zlib, body);
+    if (typeof zlib.crc32 !== 'function') return gzipInPlace(zlib, body);
+    const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const known = this.knownEndOf(view);
+    if (known) {
+      known.deflated ??= {
+        bytes: zlib.deflateRawSync(known.bytes, { level: 1, windowBits: windowBitsFor(known.bytes.byteLength) }),
+        crc: zlib.crc32(known.bytes),
+        shift: shiftFor(known.bytes.byteLength),
+      };
+      return joinGzip(zlib, view, view.byteLength - known.bytes.byteLength, known.deflated);
     }
-    known.deflated ??= zlib.deflateRawSync(tail, { level: 1, windowBits: windowBitsFor(tail.byteLength) });
-    return joinGzip(zlib, body, split, known.deflated);
+    const split = view.lastIndexOf(TAIL_MARKER);
+    if (split !== -1 && view.byteLength - split >= MIN_TAIL) this.remember({ bytes: view.slice(split) });
+    return gzipInPlace(zlib, body);
   }
 
-  private find(tail: Uint8Array): KnownTail | undefined {
+  /** The known end `body` ends with (compared from the end: no search), moved to the front. */
+  private knownEndOf(body: Buffer): KnownTail | undefined {
     for (let i = 0; i < this.tails.length; i++) {
       const known = this.tails[i]!;
-      if (!sameBytes(known.bytes, tail)) continue;
+      const length = known.bytes.byteLength;
+      if (length > body.byteLength || body.compare(known.bytes, 0, length, body.byteLength - length) !== 0) continue;
       if (i > 0) {
         this.tails.splice(i, 1);
         this.tails.unshift(known);
@@ -94,35 +104,33 @@ function gzipOnThreadPool(zlib: typeof Zlib, body: Uint8Array): Promise<Uint8Arr
   return new Promise((resolve, reject) => zlib.gzip(body, { level: 1 }, (err, out) => (err ? reject(err) : resolve(out))));
 }
 
-/** One gzip member: `body`'s first `split` bytes, then `tailDeflated` (the rest, compressed alone). */
-function joinGzip(zlib: typeof Zlib, body: Uint8Array, split: number, tailDeflated: Uint8Array): Uint8Array {
+/** One gzip member: `body`'s first `split` bytes, then the rest as `tail` (compressed alone). */
+function joinGzip(zlib: typeof Zlib, body: Buffer, split: number, tail: NonNullable<KnownTail['deflated']>): Uint8Array {
   const head = body.subarray(0, split);
-  const headBlocks =
+  const deflatedHead =
     split <= STORED_HEAD_MAX
-      ? storedBlock(head)
+      ? undefined
       : zlib.deflateRawSync(head, { level: 1, windowBits: windowBitsFor(split), finishFlush: zlib.constants.Z_SYNC_FLUSH });
-  const out = new Uint8Array(GZIP_HEADER.length + headBlocks.byteLength + tailDeflated.byteLength + 8);
+  const headSize = deflatedHead ? deflatedHead.byteLength : STORED_BLOCK_HEADER + split;
+  // allocUnsafe: every byte is written below, and a body this size comes from Node's buffer pool.
+  const out = Buffer.allocUnsafe(GZIP_HEADER.length + headSize + tail.bytes.byteLength + 8);
   out.set(GZIP_HEADER, 0);
-  let offset = GZIP_HEADER.length;
-  out.set(headBlocks, offset);
-  offset += headBlocks.byteLength;
-  out.set(tailDeflated, offset);
-  offset += tailDeflated.byteLength;
-  const trailer = new DataView(out.buffer, out.byteOffset + offset, 8);
-  trailer.setUint32(0, zlib.crc32(body), true);
-  trailer.setUint32(4, body.byteLength >>> 0, true);
-  return out;
-}
-
-/** A non-final stored block holding `data` (at most 65,535 bytes; STORED_HEAD_MAX is far below). */
-function storedBlock(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + data.byteLength);
-  out[0] = 0; // BFINAL 0, BTYPE 00, then padding to the byte boundary
-  out[1] = data.byteLength & 0xff;
-  out[2] = data.byteLength >>> 8;
-  out[3] = ~data.byteLength & 0xff;
-  out[4] = (~data.byteLength >>> 8) & 0xff;
-  out.set(data, 5);
+  let at = GZIP_HEADER.length;
+  if (deflatedHead) {
+    out.set(deflatedHead, at);
+  } else {
+    // A non-final stored block (RFC 1951 §3.2.4): BFINAL 0, BTYPE 00, padding to the byte
+    // boundary, then LEN and its complement, little-endian. STORED_HEAD_MAX is below its 65,535.
+    out[at] = 0;
+    out.writeUInt16LE(split, at + 1);
+    out.writeUInt16LE(~split & 0xffff, at + 3);
+    out.set(head, at + STORED_BLOCK_HEADER);
+  }
+  at += headSize;
+  out.set(tail.bytes, at);
+  at += tail.bytes.byteLength;
+  out.writeUInt32LE(combineCrc32(zlib.crc32(head), tail.crc, tail.shift), at);
+  out.writeUInt32LE(body.byteLength >>> 0, at + 4);
   return out;
 }
 
@@ -136,12 +144,4 @@ function windowBitsFor(length: number): number {
   let bits = 9;
   while (bits < 15 && (1 << bits) - 262 < length) bits++;
   return bits;
-}
-
-function lastIndexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).lastIndexOf(needle);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
