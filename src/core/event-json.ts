@@ -110,18 +110,19 @@ function sameFrames(frames: unknown[], entry: RememberedFrames): boolean {
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i];
     if (!isPlainObject(frame)) return false;
-    const keys = Object.keys(frame);
     const wantKeys = entry.keys[i]!;
     const wantValues = entry.values[i]!;
-    if (keys.length !== wantKeys.length) return false;
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
+    // for-in rather than Object.keys: no array per frame. It yields the own keys in the same
+    // order, then any inherited enumerable ones, which make the count differ: never a false match.
+    let k = 0;
+    for (const key in frame) {
       if (key !== wantKeys[k]) return false;
       const value = frame[key];
-      const want = wantValues[k];
+      const want = wantValues[k++];
       if (value === want) continue;
       if (!Array.isArray(value) || !Array.isArray(want) || !samePrimitives(value, want)) return false;
     }
+    if (k !== wantKeys.length) return false;
   }
   return true;
 }

@@ -173,3 +173,17 @@ test('the frames are spliced in, not serialized with the event (seen from a toJS
   assert.ok(Array.isArray(event.exception!.values![0]!.stacktrace!.frames), 'and back in place afterwards');
   assert.equal(text, JSON.stringify(event));
 });
+
+test('an enumerable key inherited by every object does not make different frames look alike', () => {
+  eventJson(errorEvent('first'));
+  const proto = Object.prototype as Record<string, unknown>;
+  proto.polluted = 'yes';
+  try {
+    const stack = frames();
+    delete stack[0]!.colno; // one key fewer, and for-in sees one more: the count would match by luck
+    const event = errorEvent('second', stack);
+    assert.equal(eventJson(event), JSON.stringify(event));
+  } finally {
+    delete proto.polluted;
+  }
+});
