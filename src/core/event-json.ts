@@ -1,7 +1,9 @@
 // The JSON text of an event, with the stack trace's frames taken from the text of an earlier event
 // that had the same frames. An app in trouble sends the same error again and again, and the
 // frames (with their source lines) are nine tenths of an error event's JSON: they are serialized
-// the first time and spliced into the text of the events that repeat them.
+// the second time they are seen and spliced into the text of the events that repeat them. A
+// first sighting only takes a copy to compare with, so errors that never repeat cost little more
+// than a plain JSON.stringify.
 //
 // Only the last exception's frames are remembered: the normalizer puts `exception` last in the
 // event, so they are also the end of the text, which lets the HTTP transport compress that end
@@ -11,14 +13,17 @@
 // stack trace, a `toJSON` on the way) is serialized the usual way.
 
 /** Stack traces remembered: the last few distinct ones, most recent first. */
-const MAX_REMEMBERED = 4;
+const MAX_REMEMBERED = 8;
 
 interface RememberedFrames {
   /** Each frame's own keys, in order, and their values (context arrays copied). */
   keys: string[][];
   values: unknown[][];
-  /** The frames' JSON, UTF-8 encoded: copied into place, neither serialized nor encoded again. */
-  bytes: Uint8Array;
+  /**
+   * The frames' JSON, UTF-8 encoded: copied into place, neither serialized nor encoded again.
+   * Made the second time the frames are seen: an error that never repeats costs only the copy.
+   */
+  bytes?: Uint8Array;
 }
 
 /** An event's JSON in three parts: `head`, then the frames' UTF-8 bytes, then `rest`. */
@@ -45,7 +50,7 @@ export function eventJson(event: unknown): string | SplicedJson | undefined {
   const stacktrace = lastStacktrace(event);
   if (stacktrace === undefined) return JSON.stringify(event);
   const frames = stacktrace.frames as unknown[];
-  const framesBytes = framesJson(frames);
+  const framesBytes = rememberedJson(frames);
   if (framesBytes === undefined) return JSON.stringify(event);
   let text: string;
   stacktrace.frames = PLACEHOLDER;
@@ -86,8 +91,11 @@ function lastStacktrace(event: unknown): Record<string, unknown> | undefined {
   return stacktrace;
 }
 
-/** The frames' JSON bytes, remembered or made (and remembered); undefined when they are not plain data. */
-function framesJson(frames: unknown[]): Uint8Array | undefined {
+/**
+ * The frames' JSON bytes when these frames were seen before (made now the second time); undefined
+ * the first time (they are remembered) and when they are not plain data.
+ */
+function rememberedJson(frames: unknown[]): Uint8Array | undefined {
   for (let i = 0; i < remembered.length; i++) {
     const entry = remembered[i]!;
     if (!sameFrames(frames, entry)) continue;
@@ -95,19 +103,20 @@ function framesJson(frames: unknown[]): Uint8Array | undefined {
       remembered.splice(i, 1);
       remembered.unshift(entry);
     }
-    return entry.bytes;
+    return (entry.bytes ??= encoder.encode(JSON.stringify(frames)));
   }
   const copy = copyFrames(frames);
-  if (copy === undefined) return undefined;
-  const entry: RememberedFrames = { ...copy, bytes: encoder.encode(JSON.stringify(frames)) };
-  remembered.unshift(entry);
-  if (remembered.length > MAX_REMEMBERED) remembered.pop();
-  return entry.bytes;
+  if (copy !== undefined) {
+    remembered.unshift(copy);
+    if (remembered.length > MAX_REMEMBERED) remembered.pop();
+  }
+  return undefined;
 }
 
 function sameFrames(frames: unknown[], entry: RememberedFrames): boolean {
   if (frames.length !== entry.keys.length) return false;
-  for (let i = 0; i < frames.length; i++) {
+  // Newest frame first: stacks that share their callers differ at the throw site, the end.
+  for (let i = frames.length - 1; i >= 0; i--) {
     const frame = frames[i];
     if (!isPlainObject(frame)) return false;
     const wantKeys = entry.keys[i]!;
@@ -134,7 +143,7 @@ function samePrimitives(a: unknown[], b: unknown[]): boolean {
 }
 
 /** A private copy of the frames' keys and values, or undefined when a value is not plain data. */
-function copyFrames(frames: unknown[]): Pick<RememberedFrames, 'keys' | 'values'> | undefined {
+function copyFrames(frames: unknown[]): RememberedFrames | undefined {
   const keys: string[][] = [];
   const values: unknown[][] = [];
   for (const frame of frames) {

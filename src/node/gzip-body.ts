@@ -72,7 +72,12 @@ export class BodyCompressor {
     for (let i = 0; i < this.tails.length; i++) {
       const known = this.tails[i]!;
       const length = known.bytes.byteLength;
-      if (length > body.byteLength || body.compare(known.bytes, 0, length, body.byteLength - length) !== 0) continue;
+      if (length > body.byteLength) continue;
+      // The last bytes first: stack traces that share their callers differ at the throw site, the end.
+      const from = body.byteLength - length;
+      const last = Math.min(length, 256);
+      if (body.compare(known.bytes, length - last, length, from + length - last) !== 0) continue;
+      if (body.compare(known.bytes, 0, length - last, from, from + length - last) !== 0) continue;
       if (i > 0) {
         this.tails.splice(i, 1);
         this.tails.unshift(known);

@@ -90,9 +90,13 @@ test('a trace that differs in one byte is not taken for a known one', async () =
   const a = body({ id: 1 });
   await compressor.compress(a);
   await compressor.compress(body({ id: 2 }));
-  const changed = body({ id: 3 });
-  changed[changed.byteLength - 40] ^= 1; // inside the last frame
-  await assertGzipOf((await compressor.compress(changed)) as Uint8Array, changed);
+  const changedLate = body({ id: 3 });
+  changedLate[changedLate.byteLength - 40] ^= 1; // inside the last frame
+  await assertGzipOf((await compressor.compress(changedLate)) as Uint8Array, changedLate);
+  const changedEarly = body({ id: 4 });
+  const tailStart = Buffer.from(changedEarly).lastIndexOf('"stacktrace":');
+  changedEarly[tailStart + 30] ^= 1; // inside the first frame, far from the end
+  await assertGzipOf((await compressor.compress(changedEarly)) as Uint8Array, changedEarly);
 });
 
 test('bodies without a stack trace at the end, with a short one, or large ones are compressed whole', async () => {
