@@ -17,8 +17,29 @@ function thrower(depth) {
   if (depth <= 1) throw new Error(`bench failure ${serial++}`);
   return thrower(depth - 1);
 }
+// With BENCH_STACKS=rotating, errors come from ten throw sites in turn, so no two errors in a row
+// share a stack trace: what an SDK pays when it cannot reuse anything from the error before.
+const rotating = process.env.BENCH_STACKS === 'rotating';
+const sites = [
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+];
+let nextSite = 0;
+function throwerAt(depth, site) {
+  if (depth <= 1) return sites[site]();
+  return throwerAt(depth - 1, site);
+}
 function makeError() {
   try {
+    if (rotating) return throwerAt(9, nextSite++ % sites.length);
     return thrower(10);
   } catch (err) {
     return err;

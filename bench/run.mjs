@@ -106,6 +106,12 @@ for (let run = 1; run <= runs; run++) {
     const cpu = await runChild('faultline-variant', 'cpu', cpuEvents, { FAULTLINE_BENCH_VARIANT: variant });
     record(`faultline-${variant}`, 'cpuPerEventUs', cpu.cpuPerEventUs);
   }
+  // The same scenario with no two errors in a row from the same throw site: faultline keeps the
+  // serialized and compressed stack trace of recent errors, and here it can never use it.
+  for (const driver of ['faultline', 'raw']) {
+    const cpu = await runChild(driver, 'cpu', cpuEvents, { BENCH_STACKS: 'rotating' });
+    record(`${driver}-rotating`, 'cpuPerEventUs', cpu.cpuPerEventUs);
+  }
 }
 await sink.close();
 
@@ -204,6 +210,12 @@ console.log('|---|---|---|---|---|---|---|');
 const variantCells = ['faultline', ...VARIANTS.map((v) => `faultline-${v}`), 'raw', 'raw-payload'];
 console.log(`| CPU per event (µs) | ${variantCells.map((d) => cell(d, 'cpuPerEventUs')).join(' | ')} |`);
 console.log(`| ÷ raw floor | ${variantCells.map((d) => ratio(med(d, 'cpuPerEventUs'), med('raw', 'cpuPerEventUs'))).join(' | ')} |`);
+console.log('');
+console.log('The same, with errors from ten throw sites in turn (no two in a row share a stack trace):');
+console.log('');
+console.log('| | faultline | raw floor | faultline / raw |');
+console.log('|---|---|---|---|');
+console.log(`| CPU per event (µs) | ${cell('faultline-rotating', 'cpuPerEventUs')} | ${cell('raw-rotating', 'cpuPerEventUs')} | ${ratio(med('faultline-rotating', 'cpuPerEventUs'), med('raw-rotating', 'cpuPerEventUs'))} |`);
 const cpuShort = DRIVERS.filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
 if (cpuShort.length) console.log(`\nnote: in the CPU scenario ${cpuShort.join(', ')} delivered fewer events than captured, so its CPU per event is understated.`);
 if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);
