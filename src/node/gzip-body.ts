@@ -56,14 +56,16 @@ export class BodyCompressor {
     const known = this.knownEndOf(view);
     if (known) {
       known.deflated ??= {
-        bytes: zlib.deflateRawSync(known.bytes, { level: 1, windowBits: windowBitsFor(known.bytes.byteLength) }),
+        // Copied to its own size: zlib's output can be a view of a larger chunk, kept as long as this.
+        bytes: Uint8Array.prototype.slice.call(zlib.deflateRawSync(known.bytes, { level: 1, windowBits: windowBitsFor(known.bytes.byteLength) })),
         crc: zlib.crc32(known.bytes),
         shift: shiftFor(known.bytes.byteLength),
       };
       return joinGzip(zlib, view, view.byteLength - known.bytes.byteLength, known.deflated);
     }
     const split = view.lastIndexOf(TAIL_MARKER);
-    if (split !== -1 && view.byteLength - split >= MIN_TAIL) this.remember({ bytes: view.slice(split) });
+    // A copy: the body may be a view of a larger buffer (a read-ahead window) that must not be kept.
+    if (split !== -1 && view.byteLength - split >= MIN_TAIL) this.remember({ bytes: Uint8Array.prototype.slice.call(view, split) });
     return gzipInPlace(zlib, body);
   }
 

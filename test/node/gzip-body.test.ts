@@ -115,3 +115,18 @@ test('bodies without a stack trace at the end, with a short one, or large ones a
     await assertGzipOf(await out, large);
   }
 });
+
+test('the remembered end is a copy: changing a body after it was sent changes nothing later', async () => {
+  const compressor = new BodyCompressor();
+  // The first body is a view into a larger buffer, as a body read from a segment window is.
+  const window = new Uint8Array(64 * 1024);
+  const first = body({ id: 1 });
+  window.set(first, 100);
+  const firstView = window.subarray(100, 100 + first.byteLength);
+  await compressor.compress(firstView);
+  window.fill(0x20, 100 + first.byteLength - 500, 100 + first.byteLength); // the window is reused
+  const second = body({ id: 2 });
+  const gz = (await compressor.compress(second)) as Uint8Array;
+  await assertGzipOf(gz, second);
+  assert.equal(containsText(gz, `"event_id":"${(2).toString(16).padStart(32, '0')}"`), true, 'the end was recognized from the copy');
+});
