@@ -157,13 +157,15 @@ export function applyContextLines(
   frame.post_context = pickLines(lines, index + 1, index + 1 + contextLines, column, maxLineLength);
 }
 
-/** Lines [from, to) that exist, each trimmed around `column`. Runs for every in-app frame. */
+/**
+ * Lines [from, to) that exist, each trimmed around `column`. Runs for every in-app frame: one
+ * `slice` (a single allocation of the right size) rather than pushes into a growing array.
+ */
 function pickLines(lines: readonly string[], from: number, to: number, column: number | undefined, max: number): string[] {
-  const out: string[] = [];
-  const end = to < lines.length ? to : lines.length;
-  for (let i = from > 0 ? from : 0; i < end; i++) {
-    const line = lines[i]!;
-    out.push(line.length <= max ? line : trimLine(line, column, max));
+  const out = lines.slice(from > 0 ? from : 0, to < lines.length ? to : lines.length);
+  for (let i = 0; i < out.length; i++) {
+    const line = out[i]!;
+    if (line.length > max) out[i] = trimLine(line, column, max);
   }
   return out;
 }
