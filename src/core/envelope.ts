@@ -4,7 +4,7 @@
 import type { Attachment, DataCategory, Event } from './types.js';
 import type { Dsn } from './dsn.js';
 import { isoTimestamp } from './iso-time.js';
-import { eventJson } from './event-json.js';
+import { eventJson, type SplicedJson } from './event-json.js';
 
 export interface EnvelopeItem {
   header: { type: string; [k: string]: unknown };
@@ -28,8 +28,9 @@ const NEWLINE = 0x0a;
  *
  * Every event passes through here, so it makes one allocation of the final size: a JSON payload
  * is encoded once into a reused scratch buffer (which also gives its byte length for the item
- * header) and copied into place; an event's repeated frames are not serialized again (event-json.ts). Encoding each part on its own and joining them cost about as
- * much again as the JSON.stringify itself.
+ * header) and copied into place. Encoding each part on its own and joining them cost about as
+ * much again as the JSON.stringify itself. An event's frames seen before are not serialized
+ * again (event-json.ts).
  */
 export function serializeEnvelope(env: Envelope, now: number = Date.now()): Uint8Array {
   const header = encoder.encode(JSON.stringify({ ...env.header, sent_at: isoTimestamp(now) }));
@@ -64,23 +65,36 @@ const SCRATCH_MAX = 256 * 1024;
 function payloadBytes(payload: unknown, from = 0, isEvent = false): Uint8Array {
   if (payload instanceof Uint8Array) return payload;
   if (payload === undefined) return new Uint8Array(0);
-  const json = typeof payload === 'string' ? payload : ((isEvent ? eventJson(payload) : JSON.stringify(payload)) ?? '');
-  const spliced = typeof json === 'string' ? undefined : json;
+  if (typeof payload === 'string') return encodeText(payload, from);
+  const json = (isEvent ? eventJson(payload) : JSON.stringify(payload)) ?? '';
+  return typeof json === 'string' ? encodeText(json, from) : encodeSpliced(json, from);
+}
+
+function encodeText(text: string, from: number): Uint8Array {
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-  const worst = from + (spliced ? (spliced.head.length + spliced.rest.length) * 3 + spliced.frames.byteLength : (json as string).length * 3);
-  if (worst > SCRATCH_MAX) return encoder.encode(spliced ? spliced.head + decoder.decode(spliced.frames) + spliced.rest : (json as string));
+  const worst = from + text.length * 3;
+  if (worst > SCRATCH_MAX) return encoder.encode(text);
+  const { written } = encoder.encodeInto(text, scratchFor(worst).subarray(from));
+  return scratch.subarray(from, from + written);
+}
+
+/** An event whose frames were seen before: its two own parts encoded, the frames' bytes copied between. */
+function encodeSpliced(json: SplicedJson, from: number): Uint8Array {
+  const worst = from + (json.head.length + json.rest.length) * 3 + json.frames.byteLength;
+  if (worst > SCRATCH_MAX) return encoder.encode(json.head + decoder.decode(json.frames) + json.rest);
+  const target = scratchFor(worst);
+  let at = from + encoder.encodeInto(json.head, target.subarray(from)).written;
+  target.set(json.frames, at);
+  at += json.frames.byteLength;
+  at += encoder.encodeInto(json.rest, target.subarray(at)).written;
+  return target.subarray(from, at);
+}
+
+/** `scratch`, grown to hold `bytes` first if needed. */
+function scratchFor(bytes: number): Uint8Array {
   // A bigger buffer needs no copy: payloads already in the old one keep it alive as their views.
-  if (worst > scratch.byteLength) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(worst, scratch.byteLength * 2)));
-  if (!spliced) {
-    const { written } = encoder.encodeInto(json as string, scratch.subarray(from));
-    return scratch.subarray(from, from + written);
-  }
-  // The repeated frames are copied as bytes between the two parts serialized for this event.
-  let at = from + encoder.encodeInto(spliced.head, scratch.subarray(from)).written;
-  scratch.set(spliced.frames, at);
-  at += spliced.frames.byteLength;
-  at += encoder.encodeInto(spliced.rest, scratch.subarray(at)).written;
-  return scratch.subarray(from, at);
+  if (bytes > scratch.byteLength) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(bytes, scratch.byteLength * 2)));
+  return scratch;
 }
 
 /**

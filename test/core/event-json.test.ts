@@ -190,3 +190,14 @@ test('an enumerable key inherited by every object does not make different frames
     delete proto.polluted;
   }
 });
+
+test('a large event with repeated frames (past the reused buffer) round-trips too', () => {
+  for (let i = 0; i < 3; i++) {
+    const event = { ...errorEvent(`large ${i}`), extra: { blob: 'é'.repeat(120_000) } } as Event;
+    // exception last, as the normalizer leaves it
+    const { exception, ...rest } = event;
+    const ordered = { ...rest, exception } as Event;
+    const parsed = parseEnvelope(serializeEnvelope(createEventEnvelope(ordered, { sdk: { name: 'faultline.node', version: '1.0.0' } })));
+    assert.deepEqual(payloadJson(parsed.items[0]!), JSON.parse(JSON.stringify(ordered)));
+  }
+});
