@@ -12,6 +12,8 @@
 // can leak into a later one. Anything out of the ordinary (frames that are not plain data, a frozen
 // stack trace, a `toJSON` on the way) is serialized the usual way.
 
+import { RecentList } from './recent-list.js';
+
 /** Stack traces remembered: the last few distinct ones, most recent first. */
 const MAX_REMEMBERED = 8;
 
@@ -35,7 +37,7 @@ export interface SplicedJson {
 
 const encoder = new TextEncoder();
 
-const remembered: RememberedFrames[] = [];
+const remembered = new RecentList<RememberedFrames>(MAX_REMEMBERED);
 
 // Stands in for the frames while the rest of the event is serialized. Random, so an event's own
 // data cannot name it; and the splice checks it occurs exactly once.
@@ -65,7 +67,7 @@ export function eventJson(event: unknown): string | SplicedJson | undefined {
   return { head: text.slice(0, at), frames: framesBytes, rest: text.slice(at + QUOTED_PLACEHOLDER.length) };
 }
 
-/** eventJson as one string (tests, and callers that want text). */
+/** eventJson as one string (the tests compare it with JSON.stringify). */
 export function eventJsonText(event: unknown): string | undefined {
   const json = eventJson(event);
   if (json === undefined || typeof json === 'string') return json;
@@ -74,7 +76,7 @@ export function eventJsonText(event: unknown): string | undefined {
 
 /** Forget the remembered frames (tests). */
 export function forgetRememberedFrames(): void {
-  remembered.length = 0;
+  remembered.clear();
 }
 
 /** The last exception's `stacktrace`, when its `frames` is a plain, writable array of frames. */
@@ -96,24 +98,14 @@ function lastStacktrace(event: unknown): Record<string, unknown> | undefined {
  * the first time (they are remembered) and when they are not plain data.
  */
 function rememberedJson(frames: unknown[]): Uint8Array | undefined {
-  for (let i = 0; i < remembered.length; i++) {
-    const entry = remembered[i]!;
-    if (!sameFrames(frames, entry)) continue;
-    if (i > 0) {
-      remembered.splice(i, 1);
-      remembered.unshift(entry);
-    }
-    return (entry.bytes ??= encoder.encode(JSON.stringify(frames)));
-  }
+  const entry = remembered.find(sameFrames, frames);
+  if (entry) return (entry.bytes ??= encoder.encode(JSON.stringify(frames)));
   const copy = copyFrames(frames);
-  if (copy !== undefined) {
-    remembered.unshift(copy);
-    if (remembered.length > MAX_REMEMBERED) remembered.pop();
-  }
+  if (copy !== undefined) remembered.add(copy);
   return undefined;
 }
 
-function sameFrames(frames: unknown[], entry: RememberedFrames): boolean {
+function sameFrames(entry: RememberedFrames, frames: unknown[]): boolean {
   if (frames.length !== entry.keys.length) return false;
   // Newest frame first: stacks that share their callers differ at the throw site, the end.
   for (let i = frames.length - 1; i >= 0; i--) {

@@ -21,6 +21,7 @@
 import type * as Zlib from 'node:zlib';
 import { loadZlib } from './builtins.js';
 import { combineCrc32, shiftFor } from './crc32-combine.js';
+import { RecentList } from '../core/recent-list.js';
 
 /** Bodies up to this size are compressed in place (see `gzipInPlace`); larger ones on the thread pool. */
 const INLINE_GZIP_MAX = 16 * 1024;
@@ -45,7 +46,7 @@ interface KnownTail {
 
 /** Compresses request bodies for one transport; remembers the stack-trace ends it has seen. */
 export class BodyCompressor {
-  private readonly tails: KnownTail[] = [];
+  private readonly tails = new RecentList<KnownTail>(MAX_TAILS);
 
   /** The gzip stream of `body` (a promise for bodies compressed on the thread pool). */
   compress(body: Uint8Array): Uint8Array | Promise<Uint8Array> {
@@ -53,7 +54,7 @@ export class BodyCompressor {
     if (body.byteLength > INLINE_GZIP_MAX) return gzipOnThreadPool(zlib, body);
     if (typeof zlib.crc32 !== 'function') return gzipInPlace(zlib, body);
     const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    const known = this.knownEndOf(view);
+    const known = this.tails.find(isEndOf, view);
     if (known) {
       known.deflated ??= {
         // Copied to its own size: zlib's output can be a view of a larger chunk, kept as long as this.
@@ -65,34 +66,22 @@ export class BodyCompressor {
     }
     const split = view.lastIndexOf(TAIL_MARKER);
     // A copy: the body may be a view of a larger buffer (a read-ahead window) that must not be kept.
-    if (split !== -1 && view.byteLength - split >= MIN_TAIL) this.remember({ bytes: Uint8Array.prototype.slice.call(view, split) });
+    if (split !== -1 && view.byteLength - split >= MIN_TAIL) this.tails.add({ bytes: Uint8Array.prototype.slice.call(view, split) });
     return gzipInPlace(zlib, body);
   }
+}
 
-  /** The known end `body` ends with (compared from the end: no search), moved to the front. */
-  private knownEndOf(body: Buffer): KnownTail | undefined {
-    for (let i = 0; i < this.tails.length; i++) {
-      const known = this.tails[i]!;
-      const length = known.bytes.byteLength;
-      if (length > body.byteLength) continue;
-      // The last bytes first: stack traces that share their callers differ at the throw site, the end.
-      const from = body.byteLength - length;
-      const last = Math.min(length, 256);
-      if (body.compare(known.bytes, length - last, length, from + length - last) !== 0) continue;
-      if (body.compare(known.bytes, 0, length - last, from, from + length - last) !== 0) continue;
-      if (i > 0) {
-        this.tails.splice(i, 1);
-        this.tails.unshift(known);
-      }
-      return known;
-    }
-    return undefined;
-  }
-
-  private remember(tail: KnownTail): void {
-    this.tails.unshift(tail);
-    if (this.tails.length > MAX_TAILS) this.tails.pop();
-  }
+/** `body` ends with the known end (compared from the end: no search). */
+function isEndOf(known: KnownTail, body: Buffer): boolean {
+  const length = known.bytes.byteLength;
+  if (length > body.byteLength) return false;
+  // The last bytes first: stack traces that share their callers differ at the throw site, the end.
+  const from = body.byteLength - length;
+  const last = Math.min(length, 256);
+  return (
+    body.compare(known.bytes, length - last, length, from + length - last) === 0 &&
+    body.compare(known.bytes, 0, length - last, from, from + length - last) === 0
+  );
 }
 
 /**
