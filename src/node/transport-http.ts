@@ -1,6 +1,6 @@
 // The Node I/O under the core transport policy: one POST per envelope over keep-alive
-// connections (http-client/), gzip for larger bodies (gzip-body.ts), a hard deadline per request, and sockets
-// that never keep the process alive.
+// connections (http-client/), gzip for larger bodies (gzip-body.ts), a hard deadline per
+// request, and sockets that never keep the process alive.
 
 import { BodyCompressor } from './gzip-body.js';
 import { authHeader, envelopeUrl } from '../core/dsn.js';
