@@ -10,6 +10,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { closeQuietly, discard, FileReuse } from './file-reuse.js';
 import { isSegmentName, SEGMENT_SUFFIX } from './segment.js';
 
 export const ENVELOPE_SUFFIX = '.envelope';
@@ -18,6 +19,7 @@ const TMP_SUFFIX = '.tmp';
 const STALE_TMP_MS = 60_000;
 
 let sequence = 0;
+let spareSequence = 0;
 
 /**
  * A callback-style fs call as a promise. Not `fs.promises`: loading it costs every process about
@@ -54,6 +56,9 @@ export function isEnvelopeName(name: string): boolean {
 }
 
 export class DiskStore {
+  /** Descriptors of the files written here, and delivered files kept to be written over. */
+  private readonly files = new FileReuse();
+
   constructor(
     readonly directory: string,
     private readonly fsync: boolean = false,
@@ -65,24 +70,44 @@ export class DiskStore {
     await call((done) => fs.access(this.directory, fs.constants.W_OK, done));
   }
 
-  /** Write to a temp name, then rename: the envelope appears whole or not at all. */
+  /**
+   * Write to a temp name, then rename: the envelope appears whole or not at all. The temp file is
+   * a delivered one when there is one to write over (file-reuse.ts), else a new one.
+   */
   async write(name: string, bytes: Uint8Array): Promise<void> {
-    const tmp = path.join(this.directory, `.${name}.${process.pid}${TMP_SUFFIX}`);
-    if (this.fsync) {
-      const fd = await call<number>((done) => fs.open(tmp, 'w', done));
-      try {
-        await call((done) => fs.writeFile(fd, bytes, done));
-        await call((done) => fs.fsync(fd, done));
-      } finally {
-        await call((done) => fs.close(fd, done));
-      }
-    } else {
-      // No FileHandle object and no fstat per file, which the flood of a burst (thousands of
-      // files a second) notices.
-      await call((done) => fs.writeFile(tmp, bytes, done));
-    }
     const target = path.join(this.directory, name);
-    await new Promise<void>((resolve, reject) => fs.rename(tmp, target, (err) => (err ? reject(err) : resolve())));
+    const spare = this.files.takeSpare();
+    if (spare) {
+      try {
+        await this.fill(spare.fd, bytes, spare.size);
+        await call((done) => fs.rename(spare.path, target, done));
+        this.files.keep(name, { fd: spare.fd, size: bytes.byteLength });
+        return;
+      } catch {
+        // Swept by another process's loader, or the disk failed it: a new file, as usual.
+        discard(spare);
+      }
+    }
+    const tmp = path.join(this.directory, `.${name}.${process.pid}${TMP_SUFFIX}`);
+    const fd = await call<number>((done) => fs.open(tmp, 'w', done));
+    try {
+      await this.fill(fd, bytes, 0);
+      await call((done) => fs.rename(tmp, target, done));
+    } catch (err) {
+      discard({ fd, size: 0, path: tmp });
+      throw err;
+    }
+    this.files.keep(name, { fd, size: bytes.byteLength });
+  }
+
+  /** `bytes` from offset 0 of an open file, cutting what a longer earlier content left after them. */
+  private async fill(fd: number, bytes: Uint8Array, oldSize: number): Promise<void> {
+    let written = 0;
+    while (written < bytes.byteLength) {
+      written += await call<number>((done) => fs.write(fd, bytes, written, bytes.byteLength - written, written, done));
+    }
+    if (oldSize > bytes.byteLength) await call((done) => fs.ftruncate(fd, bytes.byteLength, done));
+    if (this.fsync) await call((done) => fs.fsync(fd, done));
   }
 
   /**
@@ -146,19 +171,43 @@ export class DiskStore {
     });
   }
 
-  /** Already gone counts as removed (another process, or a retry of the same delete). */
+  /**
+   * Already gone counts as removed (another process, or a retry of the same delete). A file this
+   * store wrote and still holds open becomes a spare instead, while fewer than two are kept.
+   */
   remove(name: string): Promise<void> {
+    const file = path.join(this.directory, name);
+    const open = this.files.take(name);
+    if (open && this.files.wantsSpare()) {
+      const spare = path.join(this.directory, `.spare-${process.pid}-${++spareSequence}${TMP_SUFFIX}`);
+      return new Promise<void>((resolve, reject) =>
+        fs.rename(file, spare, (err) => {
+          if (!err) this.files.addSpare({ ...open, path: spare });
+          else closeQuietly(open.fd);
+          if (err && err.code !== 'ENOENT') reject(err);
+          else resolve();
+        }),
+      );
+    }
+    if (open) closeQuietly(open.fd);
     return new Promise<void>((resolve, reject) =>
-      fs.unlink(path.join(this.directory, name), (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve())),
+      fs.unlink(file, (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve())),
     );
   }
 
   removeSync(name: string): void {
+    const open = this.files.take(name);
+    if (open) closeQuietly(open.fd);
     try {
       fs.unlinkSync(path.join(this.directory, name));
     } catch {
       // Gone already, or the disk went away: the next start resends it at worst.
     }
+  }
+
+  /** The outbox closes or the process exits: open files closed, spares deleted (synchronous). */
+  releaseFiles(): void {
+    this.files.release();
   }
 
   /** Envelope file names, oldest first. Stale temp files from crashed writers are deleted. */

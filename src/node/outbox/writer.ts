@@ -85,6 +85,8 @@ export class OutboxWriter {
     const store = state.config.store;
     if (!store) return;
     for (const name of state.removing) store.removeSync(name);
+    // Nothing is written asynchronously from here on: no file is kept open or kept for reuse.
+    store.releaseFiles();
     if (state.mode !== 'disk') return;
     // Writes under way may never finish (at exit no callback runs): write the same files now.
     // The batches leave this outbox; their files are let go once nothing writes them any more.
