@@ -5,7 +5,8 @@ import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DiskStore, newEnvelopeName } from '../../src/node/outbox/disk-store.js';
+import { DiskStore, newEnvelopeName, newSegmentName } from '../../src/node/outbox/disk-store.js';
+import { decodeSegment, segmentChunks } from '../../src/node/outbox/segment.js';
 import * as faultline from '../../src/index.js';
 import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
 import { durableTransport, initDurable, storedFiles, tempCacheDir } from './helpers.js';
@@ -49,6 +50,37 @@ test('a delivered file is written over by the next write, which holds exactly it
   assert.equal(fs.statSync(path.join(folder, third)).ino, inode);
   assert.equal(fs.readFileSync(path.join(folder, third), 'utf8'), long);
   assert.deepEqual(Buffer.from(await store.read(third)), Buffer.from(long));
+});
+
+test('a segment written as its pieces, into a new file, over a longer spare, and synchronously', async () => {
+  const envelopes = Array.from({ length: 30 }, (_, i) => bytesOf(`{"event_id":"${i}"}\n{"type":"event","length":${3 + i}}\n${'e'.repeat(3 + i)}\n`));
+  const { chunks, byteLength } = segmentChunks(envelopes);
+  const expected = Buffer.concat(chunks);
+  assert.equal(expected.byteLength, byteLength);
+
+  const first = newSegmentName();
+  await store.write(first, chunks);
+  assert.deepEqual(fs.readFileSync(path.join(folder, first)), expected);
+  assert.deepEqual(decodeSegment(fs.readFileSync(path.join(folder, first))).map((e) => Buffer.from(e)), envelopes.map((e) => Buffer.from(e)));
+
+  // Over a spare that held more: the pieces, then the rest cut.
+  const big = newEnvelopeName();
+  await store.remove(first);
+  await store.write(big, bytesOf('z'.repeat(byteLength * 3)));
+  await store.remove(big);
+  const second = newSegmentName();
+  await store.write(second, chunks);
+  assert.deepEqual(fs.readFileSync(path.join(folder, second)), expected);
+
+  // More pieces than one vectored write takes, and the synchronous way.
+  const many = segmentChunks(Array.from({ length: 400 }, (_, i) => bytesOf(`envelope ${i}\n`)));
+  assert.ok(many.chunks.length > 512);
+  const third = newSegmentName();
+  await store.write(third, many.chunks);
+  assert.deepEqual(fs.readFileSync(path.join(folder, third)), Buffer.concat(many.chunks));
+  const fourth = newSegmentName();
+  store.writeSync(fourth, many.chunks);
+  assert.deepEqual(fs.readFileSync(path.join(folder, fourth)), Buffer.concat(many.chunks));
 });
 
 test('at most two spares: further delivered files are deleted', async () => {

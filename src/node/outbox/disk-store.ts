@@ -11,12 +11,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { closeQuietly, discard, FileReuse } from './file-reuse.js';
-import { isSegmentName, SEGMENT_SUFFIX } from './segment.js';
+import { isSegmentName, joinChunks, SEGMENT_SUFFIX } from './segment.js';
 
 export const ENVELOPE_SUFFIX = '.envelope';
 const TMP_SUFFIX = '.tmp';
 /** Temp files younger than this may belong to a live writer (another process on the same folder). */
 const STALE_TMP_MS = 60_000;
+
+/**
+ * A file's content: one array, or pieces written in order with one vectored write (a segment's
+ * header, lengths and envelopes, never joined in memory).
+ */
+export type FileContent = Uint8Array | readonly Uint8Array[];
+
+/** Most pieces given to one vectored write (the system's limit is 1,024). */
+const MAX_PIECES = 512;
 
 let sequence = 0;
 let spareSequence = 0;
@@ -74,14 +83,16 @@ export class DiskStore {
    * Write to a temp name, then rename: the envelope appears whole or not at all. The temp file is
    * a delivered one when there is one to write over (file-reuse.ts), else a new one.
    */
-  async write(name: string, bytes: Uint8Array): Promise<void> {
+  async write(name: string, content: FileContent): Promise<void> {
+    const pieces = piecesOf(content);
+    const byteLength = contentLength(content);
     const target = path.join(this.directory, name);
     const spare = this.files.takeSpare();
     if (spare) {
       try {
-        await this.fill(spare.fd, bytes, spare.size);
+        await this.fill(spare.fd, pieces, byteLength, spare.size);
         await call((done) => fs.rename(spare.path, target, done));
-        this.files.keep(name, { fd: spare.fd, size: bytes.byteLength });
+        this.files.keep(name, { fd: spare.fd, size: byteLength });
         return;
       } catch {
         // Swept by another process's loader, or the disk failed it: a new file, as usual.
@@ -91,22 +102,26 @@ export class DiskStore {
     const tmp = path.join(this.directory, `.${name}.${process.pid}${TMP_SUFFIX}`);
     const fd = await call<number>((done) => fs.open(tmp, 'w', done));
     try {
-      await this.fill(fd, bytes, 0);
+      await this.fill(fd, pieces, byteLength, 0);
       await call((done) => fs.rename(tmp, target, done));
     } catch (err) {
       discard({ fd, size: 0, path: tmp });
       throw err;
     }
-    this.files.keep(name, { fd, size: bytes.byteLength });
+    this.files.keep(name, { fd, size: byteLength });
   }
 
-  /** `bytes` from offset 0 of an open file, cutting what a longer earlier content left after them. */
-  private async fill(fd: number, bytes: Uint8Array, oldSize: number): Promise<void> {
-    let written = 0;
-    while (written < bytes.byteLength) {
-      written += await call<number>((done) => fs.write(fd, bytes, written, bytes.byteLength - written, written, done));
+  /** The pieces from offset 0 of an open file, cutting what a longer earlier content left after them. */
+  private async fill(fd: number, pieces: readonly Uint8Array[], byteLength: number, oldSize: number): Promise<void> {
+    let written = await call<number>((done) => fs.writev(fd, pieces, 0, done));
+    // A short write (a full disk, a signal): the rest from one array.
+    if (written < byteLength) {
+      const rest = joinChunks(pieces, byteLength);
+      while (written < byteLength) {
+        written += await call<number>((done) => fs.write(fd, rest, written, byteLength - written, written, done));
+      }
     }
-    if (oldSize > bytes.byteLength) await call((done) => fs.ftruncate(fd, bytes.byteLength, done));
+    if (oldSize > byteLength) await call((done) => fs.ftruncate(fd, byteLength, done));
     if (this.fsync) await call((done) => fs.fsync(fd, done));
   }
 
@@ -115,13 +130,18 @@ export class DiskStore {
    * A different temp name from the async path, and the same final name: if an async write of the
    * same envelope did reach its rename, this one replaces it with identical bytes.
    */
-  writeSync(name: string, bytes: Uint8Array): void {
+  writeSync(name: string, content: FileContent): void {
     // At exit the asynchronous open() may not have run yet.
     fs.mkdirSync(this.directory, { recursive: true });
     const tmp = path.join(this.directory, `.${name}.${process.pid}.sync${TMP_SUFFIX}`);
     const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeSync(fd, bytes);
+      const byteLength = contentLength(content);
+      let written = fs.writevSync(fd, piecesOf(content), 0);
+      if (written < byteLength) {
+        const rest = joinChunks(piecesOf(content), byteLength);
+        while (written < byteLength) written += fs.writeSync(fd, rest, written, byteLength - written, written);
+      }
       if (this.fsync) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -230,4 +250,17 @@ export class DiskStore {
       // Raced with its writer or another sweeper: nothing to do.
     }
   }
+}
+
+/** The content as at most MAX_PIECES pieces for one vectored write. */
+function piecesOf(content: FileContent): readonly Uint8Array[] {
+  if (content instanceof Uint8Array) return [content];
+  return content.length <= MAX_PIECES ? content : [joinChunks(content, contentLength(content))];
+}
+
+export function contentLength(content: FileContent): number {
+  if (content instanceof Uint8Array) return content.byteLength;
+  let length = 0;
+  for (const piece of content) length += piece.byteLength;
+  return length;
 }

@@ -24,24 +24,39 @@ export function isSegmentName(name: string): boolean {
   return name.endsWith(SEGMENT_SUFFIX);
 }
 
-/** The file bytes, and where each envelope lies in them. */
-export function encodeSegment(envelopes: Uint8Array[]): { bytes: Uint8Array; records: SegmentRecord[] } {
+/**
+ * The file's content as the pieces it is made of (header, then each envelope's length line and
+ * bytes), for one vectored write: a segment is never joined into one array in memory.
+ */
+export function segmentChunks(envelopes: Uint8Array[]): { chunks: Uint8Array[]; byteLength: number; records: SegmentRecord[] } {
   const header = encoder.encode(`${JSON.stringify({ faultline_segment: 1, count: envelopes.length })}\n`);
-  const lengths = envelopes.map((e) => encoder.encode(`${e.byteLength}\n`));
-  let size = header.byteLength;
-  for (let i = 0; i < envelopes.length; i++) size += lengths[i]!.byteLength + envelopes[i]!.byteLength;
-  const bytes = new Uint8Array(size);
+  const chunks: Uint8Array[] = [header];
   const records: SegmentRecord[] = [];
-  bytes.set(header, 0);
   let offset = header.byteLength;
-  for (let i = 0; i < envelopes.length; i++) {
-    bytes.set(lengths[i]!, offset);
-    offset += lengths[i]!.byteLength;
-    bytes.set(envelopes[i]!, offset);
-    records.push({ offset, length: envelopes[i]!.byteLength });
-    offset += envelopes[i]!.byteLength;
+  for (const envelope of envelopes) {
+    const length = encoder.encode(`${envelope.byteLength}\n`);
+    chunks.push(length, envelope);
+    offset += length.byteLength;
+    records.push({ offset, length: envelope.byteLength });
+    offset += envelope.byteLength;
   }
-  return { bytes, records };
+  return { chunks, byteLength: offset, records };
+}
+
+/** The file bytes in one array, and where each envelope lies in them. */
+export function encodeSegment(envelopes: Uint8Array[]): { bytes: Uint8Array; records: SegmentRecord[] } {
+  const { chunks, byteLength, records } = segmentChunks(envelopes);
+  return { bytes: joinChunks(chunks, byteLength), records };
+}
+
+export function joinChunks(chunks: readonly Uint8Array[], byteLength: number): Uint8Array {
+  const bytes = new Uint8Array(byteLength);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** The envelopes of a segment file; throws when it is not one (only a power loss can do that). */

@@ -8,6 +8,7 @@
 import { debugLog } from '../../core/debug-log.js';
 import type { Envelope, ItemOutcome } from '../../core/envelope.js';
 import type { DiscardReason } from '../../core/types.js';
+import type { FileContent } from './disk-store.js';
 import type { OutboxEntry } from './entry.js';
 import { release } from './ownership.js';
 import type { OutboxConfig } from './outbox.js';
@@ -23,8 +24,9 @@ export interface WriteBatch {
   described: OutboxEntry[];
   /** Where each envelope lies in a segment file. */
   records: SegmentRecord[] | undefined;
-  /** The file's bytes, kept so that an exit in mid-write can write the same file synchronously. */
-  bytes: Uint8Array;
+  /** The file's content, kept so that an exit in mid-write can write the same file synchronously. */
+  bytes: FileContent;
+  byteLength: number;
   written: boolean;
   /** No file: the write failed, or the outbox is in memory only. Its envelopes keep their bytes. */
   failed: boolean;

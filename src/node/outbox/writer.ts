@@ -16,10 +16,10 @@
 
 import { debugLog } from '../../core/debug-log.js';
 import { itemOutcomes, serializeEnvelope, type Envelope } from '../../core/envelope.js';
-import { createdAtOf, newEnvelopeName, newSegmentName, type DiskStore } from './disk-store.js';
+import { createdAtOf, newEnvelopeName, newSegmentName, type DiskStore, type FileContent } from './disk-store.js';
 import { describeEnvelope, type OutboxEntry } from './entry.js';
 import { handOver, hold, release } from './ownership.js';
-import { encodeSegment, type SegmentRecord } from './segment.js';
+import { segmentChunks, type SegmentRecord } from './segment.js';
 import type { OutboxSender } from './sender.js';
 import { segmentEntryName, type OutboxState, type WriteBatch } from './state.js';
 
@@ -128,9 +128,9 @@ export class OutboxWriter {
       const name = newSegmentName();
       hold(name);
       try {
-        const { bytes, records } = encodeSegment(blobs);
-        store.writeSync(name, bytes);
-        batch = { name, segment: true, blobs, described, records, bytes, written: true, failed: false };
+        const { chunks, byteLength, records } = segmentChunks(blobs);
+        store.writeSync(name, chunks);
+        batch = { name, segment: true, blobs, described, records, bytes: chunks, byteLength, written: true, failed: false };
       } catch (err) {
         release(name);
         debugLog.warn('outbox: could not write the queue to disk', err);
@@ -184,10 +184,12 @@ export class OutboxWriter {
     const segment = blobs.length > 1;
     const name = segment ? newSegmentName() : newEnvelopeName();
     const memoryOnly = state.mode !== 'disk';
-    let bytes = blobs[0]!;
+    let bytes: FileContent = blobs[0]!;
+    let byteLength = blobs[0]!.byteLength;
     let records: SegmentRecord[] | undefined;
-    if (segment && !memoryOnly) ({ bytes, records } = encodeSegment(blobs));
-    const batch: WriteBatch = { name, segment, blobs, described, records, bytes, written: memoryOnly, failed: memoryOnly };
+    // The segment's pieces go to one vectored write: its envelopes are never copied into one array.
+    if (segment && !memoryOnly) ({ chunks: bytes, byteLength, records } = segmentChunks(blobs));
+    const batch: WriteBatch = { name, segment, blobs, described, records, bytes, byteLength, written: memoryOnly, failed: memoryOnly };
     state.batches.push(batch);
     state.batchJobs += described.length;
     if (memoryOnly) {
@@ -196,7 +198,7 @@ export class OutboxWriter {
     }
     hold(name);
     state.writing.add(name);
-    state.batchBytes += bytes.byteLength;
+    state.batchBytes += byteLength;
     void state.config
       .store!.write(name, bytes)
       .catch((err: unknown) => {
@@ -207,7 +209,7 @@ export class OutboxWriter {
         state.writing.delete(name);
         // persistSync (close, exit) took the batch over and wrote it itself.
         if (batch.abandoned) return this.letGo(batch);
-        state.batchBytes -= bytes.byteLength;
+        state.batchBytes -= byteLength;
         batch.written = true;
         this.admitWritten();
         // Room again for what waited behind the bound.
