@@ -129,6 +129,16 @@ test('a file taken over by another process meanwhile: removing it is not an erro
   assert.equal(fs.readFileSync(path.join(folder, `other-${name}`), 'utf8'), 'claimed', 'its content untouched');
 });
 
+test('a system that will not rename the file to a spare: it is deleted instead', async () => {
+  // Directories in the way of every spare name this process could pick next: the rename fails.
+  for (let n = 1; n <= 300; n++) fs.mkdirSync(path.join(folder, `.spare-${process.pid}-${n}.tmp`, 'in-the-way'), { recursive: true });
+  const name = newEnvelopeName();
+  await store.write(name, bytesOf('delivered'));
+  await store.remove(name);
+  assert.equal(fs.existsSync(path.join(folder, name)), false, 'deleted');
+  assert.ok(spares().every((f) => fs.statSync(path.join(folder, f)).isDirectory()), 'no spare file kept');
+});
+
 test('end to end: spares are never sent as envelopes, and close leaves the folder empty', async () => {
   const server: TestServer = await startSentryServer();
   const cacheDir = tempCacheDir();

@@ -202,17 +202,19 @@ export class DiskStore {
       const spare = path.join(this.directory, `.spare-${process.pid}-${++spareSequence}${TMP_SUFFIX}`);
       return new Promise<void>((resolve, reject) =>
         fs.rename(file, spare, (err) => {
-          if (!err) this.files.addSpare({ ...open, path: spare });
-          else closeQuietly(open.fd);
-          if (err && err.code !== 'ENOENT') reject(err);
-          else resolve();
+          if (!err) {
+            this.files.addSpare({ ...open, path: spare });
+            return resolve();
+          }
+          closeQuietly(open.fd);
+          if (err.code === 'ENOENT') return resolve();
+          // A system that will not rename an open file: deleted the usual way.
+          unlink(file).then(resolve, reject);
         }),
       );
     }
     if (open) closeQuietly(open.fd);
-    return new Promise<void>((resolve, reject) =>
-      fs.unlink(file, (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve())),
-    );
+    return unlink(file);
   }
 
   removeSync(name: string): void {
@@ -250,6 +252,11 @@ export class DiskStore {
       // Raced with its writer or another sweeper: nothing to do.
     }
   }
+}
+
+/** Already gone counts as removed (another process, or a retry of the same delete). */
+function unlink(file: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => fs.unlink(file, (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve())));
 }
 
 /** The content as at most MAX_PIECES pieces for one vectored write. */
