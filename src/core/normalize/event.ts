@@ -59,25 +59,15 @@ function buildEvent(event: Event, opts: NormalizeEventOptions): Event {
 
   const out: Record<string, unknown> = {};
   w.fixed += 3;
-  for (const key of keysExceptionLast(event)) {
-    if (key === '_meta') continue;
-    const value = readKey(event, key);
-    if (value === undefined) continue;
-    const pathLength = w.path.length;
-    w.path.push(key);
-    let result: unknown;
-    try {
-      result = field(cx, key, value, event, out);
-    } catch (error) {
-      debugLog.warn(`dropped the event field "${key}": it could not be normalized`, error);
-      result = undefined;
-    }
-    w.path.length = pathLength;
-    if (result === undefined) continue;
-    w.units += key.length;
-    w.fixed += 3;
-    setOwn(out, key, result);
+  // `exception` goes last. The serialized event then ends with its stack trace, the part that
+  // repeats from one event of an error to the next, and that part is serialized and compressed
+  // once (core/event-json.ts, node/gzip-body.ts). JSON key order means nothing to the protocol.
+  let hasException = false;
+  for (const key of Object.keys(event)) {
+    if (key === 'exception') hasException = true;
+    else if (key !== '_meta') addField(cx, event, out, key);
   }
+  if (hasException) addField(cx, event, out, 'exception');
 
   const maxBytes = clampCount(opts.maxEventBytes, DEFAULT_MAX_EVENT_BYTES, Infinity);
   const annotate = attachMeta ? (path: MetaPath, note: Annotation) => w.annotateAt(path, note) : undefined;
@@ -92,20 +82,25 @@ function buildEvent(event: Event, opts: NormalizeEventOptions): Event {
   return out as Event;
 }
 
-/**
- * The event's keys with `exception` moved last. The serialized event then ends with its stack
- * trace, the part that repeats from one event of an error to the next, and that part is
- * serialized and compressed once (core/event-json.ts, node/gzip-body.ts). JSON key order means
- * nothing to the protocol.
- */
-function keysExceptionLast(event: Event): string[] {
-  const keys = Object.keys(event);
-  const at = keys.indexOf('exception');
-  if (at !== -1 && at !== keys.length - 1) {
-    keys.splice(at, 1);
-    keys.push('exception');
+/** One top-level field of the event, normalized into `out` (left out when it normalizes to nothing). */
+function addField(cx: EventContext, event: Event, out: Record<string, unknown>, key: string): void {
+  const { w } = cx;
+  const value = readKey(event, key);
+  if (value === undefined) return;
+  const pathLength = w.path.length;
+  w.path.push(key);
+  let result: unknown;
+  try {
+    result = field(cx, key, value, event, out);
+  } catch (error) {
+    debugLog.warn(`dropped the event field "${key}": it could not be normalized`, error);
+    result = undefined;
   }
-  return keys;
+  w.path.length = pathLength;
+  if (result === undefined) return;
+  w.units += key.length;
+  w.fixed += 3;
+  setOwn(out, key, result);
 }
 
 /** One top-level field; `undefined` leaves it out. */
