@@ -1,7 +1,7 @@
 // Delivered outbox files are written over instead of deleted and created anew. On ext4 the
 // metadata work of a new file (create the inode, allocate its blocks, free them all again at the
-// delete) cost more than the bytes themselves: in the CPU benchmark the disk took about 50 µs per
-// event with a new file per batch, about 25 µs with reused ones. So the store keeps the
+// delete) cost more than the bytes themselves: reuse took 15-25 µs off the disk's 35-70 µs share of
+// the CPU per event in the benchmark (README, Performance). So the store keeps the
 // descriptors of the files it wrote, and a delivered file is renamed to a temp name (a spare)
 // rather than deleted; the next write fills it from offset 0, cuts what is left of the longer
 // content before, and renames it into place: whole or absent, as any outbox file.
