@@ -10,7 +10,7 @@ import { envelopeUrl, parseDsn } from '../../src/core/dsn.js';
 import { createEventEnvelope, serializeEnvelope } from '../../src/core/envelope.js';
 import { RateLimits } from '../../src/core/rate-limits.js';
 import { DiskStore, newEnvelopeName, newSegmentName } from '../../src/node/outbox/disk-store.js';
-import { encodeSegment } from '../../src/node/outbox/segment.js';
+import { segmentChunks } from '../../src/node/outbox/segment.js';
 import { Outbox } from '../../src/node/outbox/outbox.js';
 import { restamp } from '../../src/node/outbox/restamp.js';
 import { httpRequester } from '../../src/node/transport-http.js';
@@ -201,7 +201,7 @@ test('a close during the load: files the closing outbox was taking over go to th
   // What a previous run left: six single files and a segment of three.
   const earlier = new DiskStore(folder, false);
   for (let i = 0; i < 6; i++) earlier.writeSync(newEnvelopeName(), serializeEnvelope(envelopeFor(i)));
-  earlier.writeSync(newSegmentName(), encodeSegment([6, 7, 8].map((i) => serializeEnvelope(envelopeFor(i)))).bytes);
+  earlier.writeSync(newSegmentName(), segmentChunks([6, 7, 8].map((i) => serializeEnvelope(envelopeFor(i)))).chunks);
   // Reading a file takes 100 ms here, so the load is still under way when close comes.
   const slowReads = new (class extends DiskStore {
     override async read(name: string): Promise<Uint8Array> {
@@ -224,7 +224,7 @@ test('a segment with one damaged envelope: that one is counted as corrupt, the o
   const earlier = new DiskStore(folder, false);
   const damaged = serializeEnvelope(envelopeFor(1));
   damaged.fill(0x7b, damaged.length - 20); // the event's JSON no longer parses; the framing is intact
-  earlier.writeSync(newSegmentName(), encodeSegment([serializeEnvelope(envelopeFor(0)), damaged, serializeEnvelope(envelopeFor(2))]).bytes);
+  earlier.writeSync(newSegmentName(), segmentChunks([serializeEnvelope(envelopeFor(0)), damaged, serializeEnvelope(envelopeFor(2))]).chunks);
   const outbox = makeOutbox(new DiskStore(folder, false));
   assert.equal(await outbox.flush(5000), true);
   assert.deepEqual([...messages()].sort(), ['message 0', 'message 2']);

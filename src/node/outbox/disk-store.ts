@@ -136,10 +136,11 @@ export class DiskStore {
     const tmp = path.join(this.directory, `.${name}.${process.pid}.sync${TMP_SUFFIX}`);
     const fd = fs.openSync(tmp, 'w');
     try {
+      const pieces = piecesOf(content);
       const byteLength = contentLength(content);
-      let written = fs.writevSync(fd, piecesOf(content), 0);
+      let written = fs.writevSync(fd, pieces, 0);
       if (written < byteLength) {
-        const rest = joinChunks(piecesOf(content), byteLength);
+        const rest = joinChunks(pieces, byteLength);
         while (written < byteLength) written += fs.writeSync(fd, rest, written, byteLength - written, written);
       }
       if (this.fsync) fs.fsyncSync(fd);
@@ -265,7 +266,7 @@ function piecesOf(content: FileContent): readonly Uint8Array[] {
   return content.length <= MAX_PIECES ? content : [joinChunks(content, contentLength(content))];
 }
 
-export function contentLength(content: FileContent): number {
+function contentLength(content: FileContent): number {
   if (content instanceof Uint8Array) return content.byteLength;
   let length = 0;
   for (const piece of content) length += piece.byteLength;

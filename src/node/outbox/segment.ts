@@ -43,12 +43,6 @@ export function segmentChunks(envelopes: Uint8Array[]): { chunks: Uint8Array[]; 
   return { chunks, byteLength: offset, records };
 }
 
-/** The file bytes in one array, and where each envelope lies in them. */
-export function encodeSegment(envelopes: Uint8Array[]): { bytes: Uint8Array; records: SegmentRecord[] } {
-  const { chunks, byteLength, records } = segmentChunks(envelopes);
-  return { bytes: joinChunks(chunks, byteLength), records };
-}
-
 export function joinChunks(chunks: readonly Uint8Array[], byteLength: number): Uint8Array {
   const bytes = new Uint8Array(byteLength);
   let offset = 0;

@@ -25,7 +25,7 @@ export interface WriteBatch {
   /** Where each envelope lies in a segment file. */
   records: SegmentRecord[] | undefined;
   /** The file's content, kept so that an exit in mid-write can write the same file synchronously. */
-  bytes: FileContent;
+  content: FileContent;
   byteLength: number;
   written: boolean;
   /** No file: the write failed, or the outbox is in memory only. Its envelopes keep their bytes. */

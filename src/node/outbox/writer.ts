@@ -97,7 +97,7 @@ export class OutboxWriter {
         continue;
       }
       try {
-        store.writeSync(batch.name, batch.bytes);
+        store.writeSync(batch.name, batch.content);
       } catch (err) {
         debugLog.error('could not save envelopes at exit', err);
       }
@@ -130,7 +130,7 @@ export class OutboxWriter {
       try {
         const { chunks, byteLength, records } = segmentChunks(blobs);
         store.writeSync(name, chunks);
-        batch = { name, segment: true, blobs, described, records, bytes: chunks, byteLength, written: true, failed: false };
+        batch = { name, segment: true, blobs, described, records, content: chunks, byteLength, written: true, failed: false };
       } catch (err) {
         release(name);
         debugLog.warn('outbox: could not write the queue to disk', err);
@@ -184,12 +184,12 @@ export class OutboxWriter {
     const segment = blobs.length > 1;
     const name = segment ? newSegmentName() : newEnvelopeName();
     const memoryOnly = state.mode !== 'disk';
-    let bytes: FileContent = blobs[0]!;
+    let content: FileContent = blobs[0]!;
     let byteLength = blobs[0]!.byteLength;
     let records: SegmentRecord[] | undefined;
     // The segment's pieces go to one vectored write: its envelopes are never copied into one array.
-    if (segment && !memoryOnly) ({ chunks: bytes, byteLength, records } = segmentChunks(blobs));
-    const batch: WriteBatch = { name, segment, blobs, described, records, bytes, byteLength, written: memoryOnly, failed: memoryOnly };
+    if (segment && !memoryOnly) ({ chunks: content, byteLength, records } = segmentChunks(blobs));
+    const batch: WriteBatch = { name, segment, blobs, described, records, content, byteLength, written: memoryOnly, failed: memoryOnly };
     state.batches.push(batch);
     state.batchJobs += described.length;
     if (memoryOnly) {
@@ -200,7 +200,7 @@ export class OutboxWriter {
     state.writing.add(name);
     state.batchBytes += byteLength;
     void state.config
-      .store!.write(name, bytes)
+      .store!.write(name, content)
       .catch((err: unknown) => {
         batch.failed = true;
         state.fallBackToMemory(err);
