@@ -189,3 +189,17 @@ test('serializeEnvelope encodes JSON items through its scratch buffer: several, 
   serializeEnvelope({ header: {}, items: [{ header: { type: 'event' }, payload: { n: 2222 } }] });
   assert.deepEqual(first, copy);
 });
+
+test('serialized envelopes share no bytes: writing into one (as restamping does) leaves the others exact', () => {
+  const envelopeOf = (n: number): Envelope => ({ header: { event_id: ID }, items: [{ header: { type: 'event' }, payload: { n, pad: 'p'.repeat(n) } }] });
+  // Small and large, in and past the scratch buffer's sizes.
+  const sizes = [0, 1, 7, 100, 5_000, 12_000, 16_000, 16_500, 20_000, 3, 40_000, 300_000, 9_999];
+  const made = sizes.map((n) => serializeEnvelope(envelopeOf(n), 0));
+  const expected = made.map((bytes) => bytes.slice());
+  for (let i = 0; i < made.length; i++) {
+    made[i]!.fill(0xff);
+    for (let j = i + 1; j < made.length; j++) assert.deepEqual(made[j], expected[j], `envelope ${j} after overwriting ${i}`);
+  }
+  // And each was whole: exactly what a fresh serialization gives.
+  for (let i = 0; i < sizes.length; i++) assert.deepEqual(expected[i], serializeEnvelope(envelopeOf(sizes[i]!), 0).slice());
+});
