@@ -10,7 +10,7 @@ import { DEFAULT_MAX_EVENT_BYTES, enforceEventSize, type Annotation, type MetaPa
 import { jsonByteLength } from '../json-size.js';
 import { debugLog } from '../debug-log.js';
 import { DEFAULT_BREADTH, DEFAULT_DEPTH, MAX_DEPTH, clampCount, readKey, setOwn, validMaxValueLength, type MetaTree } from './shared.js';
-import { Walker } from './walker.js';
+import { Walker, releaseWalker, takeWalker } from './walker.js';
 import {
   asObjectResult,
   profilesFor,
@@ -45,41 +45,45 @@ function buildEvent(event: Event, opts: NormalizeEventOptions): Event {
   const p = profilesFor(depth, breadth);
   const attachMeta = opts.attachMeta === true;
   const isDenied = typeof opts.isDenied === 'function' ? opts.isDenied : undefined;
-  const w = new Walker(isDenied, validMaxValueLength(opts.maxValueLength), attachMeta, p.protocol);
-  const cx: EventContext = { w, p, opts };
+  const w = takeWalker(isDenied, validMaxValueLength(opts.maxValueLength), attachMeta, p.protocol);
+  try {
+    const cx: EventContext = { w, p, opts };
 
-  // Annotations made before us (the scope's breadcrumb count) are kept and added to.
-  if (attachMeta) {
-    const incoming = readKey(event, '_meta');
-    if (incoming !== null && typeof incoming === 'object') {
-      const copy = new Walker(undefined, undefined, false, p.protocol).run(incoming, p.protocol);
-      if (copy !== null && typeof copy === 'object' && !Array.isArray(copy)) w.meta = copy as MetaTree;
+    // Annotations made before us (the scope's breadcrumb count) are kept and added to.
+    if (attachMeta) {
+      const incoming = readKey(event, '_meta');
+      if (incoming !== null && typeof incoming === 'object') {
+        const copy = new Walker(undefined, undefined, false, p.protocol).run(incoming, p.protocol);
+        if (copy !== null && typeof copy === 'object' && !Array.isArray(copy)) w.meta = copy as MetaTree;
+      }
     }
-  }
 
-  const out: Record<string, unknown> = {};
-  w.fixed += 3;
-  // `exception` goes last. The serialized event then ends with its stack trace, the part that
-  // repeats from one event of an error to the next, and that part is serialized and compressed
-  // once (core/event-json.ts, node/gzip-body.ts). JSON key order means nothing to the protocol.
-  let hasException = false;
-  for (const key of Object.keys(event)) {
-    if (key === 'exception') hasException = true;
-    else if (key !== '_meta') addField(cx, event, out, key);
-  }
-  if (hasException) addField(cx, event, out, 'exception');
+    const out: Record<string, unknown> = {};
+    w.fixed += 3;
+    // `exception` goes last. The serialized event then ends with its stack trace, the part that
+    // repeats from one event of an error to the next, and that part is serialized and compressed
+    // once (core/event-json.ts, node/gzip-body.ts). JSON key order means nothing to the protocol.
+    let hasException = false;
+    for (const key of Object.keys(event)) {
+      if (key === 'exception') hasException = true;
+      else if (key !== '_meta') addField(cx, event, out, key);
+    }
+    if (hasException) addField(cx, event, out, 'exception');
 
-  const maxBytes = clampCount(opts.maxEventBytes, DEFAULT_MAX_EVENT_BYTES, Infinity);
-  const annotate = attachMeta ? (path: MetaPath, note: Annotation) => w.annotateAt(path, note) : undefined;
-  // The common case ends here: the bound from the walk proves the event small, nothing is serialized.
-  const exactSize = w.upperBound() > maxBytes ? enforceEventSize(out, maxBytes, annotate) : undefined;
-  if (attachMeta && w.meta && Object.keys(w.meta).length > 0) {
-    out._meta = w.meta;
-    // `_meta` is optional information: if carrying it breaks the limit, it is left out.
-    const bound = (exactSize ?? w.upperBound()) + jsonByteLength(w.meta) + '"_meta":,'.length;
-    if (bound > maxBytes && jsonByteLength(out) > maxBytes) delete out._meta;
+    const maxBytes = clampCount(opts.maxEventBytes, DEFAULT_MAX_EVENT_BYTES, Infinity);
+    const annotate = attachMeta ? (path: MetaPath, note: Annotation) => w.annotateAt(path, note) : undefined;
+    // The common case ends here: the bound from the walk proves the event small, nothing is serialized.
+    const exactSize = w.upperBound() > maxBytes ? enforceEventSize(out, maxBytes, annotate) : undefined;
+    if (attachMeta && w.meta && Object.keys(w.meta).length > 0) {
+      out._meta = w.meta;
+      // `_meta` is optional information: if carrying it breaks the limit, it is left out.
+      const bound = (exactSize ?? w.upperBound()) + jsonByteLength(w.meta) + '"_meta":,'.length;
+      if (bound > maxBytes && jsonByteLength(out) > maxBytes) delete out._meta;
+    }
+    return out as Event;
+  } finally {
+    releaseWalker(w);
   }
-  return out as Event;
 }
 
 /** One top-level field of the event, normalized into `out` (left out when it normalizes to nothing). */

@@ -3,7 +3,7 @@
 
 import type { KeyMatcher } from '../scrub.js';
 import { DEFAULT_BREADTH, DEFAULT_DEPTH, FAILED, MAX_DEPTH, clampCount, validMaxValueLength } from './shared.js';
-import { Walker } from './walker.js';
+import { releaseWalker, takeWalker, type Walker } from './walker.js';
 
 export interface NormalizeOptions {
   /** Container levels kept; the root container is level 1 (default 5). */
@@ -21,8 +21,9 @@ export interface NormalizeOptions {
  * equal. Never throws. The mapping of each kind of value is in `Walker.walk` and special.ts.
  */
 export function normalize(value: unknown, opts?: NormalizeOptions): unknown {
+  let walker: Walker | undefined;
   try {
-    const walker = new Walker(
+    walker = takeWalker(
       typeof opts?.isDenied === 'function' ? opts.isDenied : undefined,
       validMaxValueLength(opts?.maxValueLength),
       false,
@@ -36,6 +37,8 @@ export function normalize(value: unknown, opts?: NormalizeOptions): unknown {
     return walker.walk(value, 1);
   } catch {
     return FAILED;
+  } finally {
+    if (walker) releaseWalker(walker);
   }
 }
 
