@@ -307,6 +307,48 @@ test('the deadline: a silent server rejects; a trickled body drops the connectio
   }
 });
 
+test('each request keeps its own deadline: answered ones never expire, later ones expire on time', async () => {
+  // Requests whose body says "answer" are answered; the others never are.
+  const server = await rawServer((socket, _n, request) => {
+    if (request.includes('answer')) socket.write(OK);
+  });
+  const p = pool(server.port, { timeoutMs: 300, maxSockets: 4 });
+  try {
+    const started = performance.now();
+    const outcomes: Array<Promise<{ body: string; outcome: string; ms: number }>> = [];
+    const send = (body: string) => {
+      const at = performance.now();
+      const ended = (outcome: string) => ({ body, outcome, ms: performance.now() - at });
+      outcomes.push(
+        p.request(post(server.port, body)).then(
+          (head) => ended(String(head.statusCode)),
+          (err: Error) => ended(/timed out/.test(err.message) ? 'timed out' : err.message),
+        ),
+      );
+    };
+    send('{"answer":1}');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    send('{"silent":1}');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    send('{"answer":2}');
+    send('{"silent":2}');
+    const results = await Promise.all(outcomes);
+    assert.deepEqual(
+      results.map((r) => `${r.body}: ${r.outcome}`),
+      ['{"answer":1}: 200', '{"silent":1}: timed out', '{"answer":2}: 200', '{"silent":2}: timed out'],
+    );
+    // Each silent request fails 300 ms after it was made: not at the first request's deadline
+    // (which would be 200 ms for the second one and 100 ms for the last) nor much later.
+    for (const r of results.filter((r) => r.outcome === 'timed out')) {
+      assert.ok(r.ms >= 295 && r.ms < 600, `${r.body} timed out after ${Math.round(r.ms)} ms`);
+    }
+    assert.ok(performance.now() - started >= 480, 'the last one expired at its own deadline');
+  } finally {
+    p.destroy();
+    await server.close();
+  }
+});
+
 test('connection refused rejects; destroy rejects what waits and refuses new requests', async () => {
   const probe = net.createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
