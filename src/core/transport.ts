@@ -10,6 +10,7 @@ import { debugLog } from './debug-log.js';
 import { discardedEventsOf, type ClientReports, type DiscardedEvents } from './client-reports.js';
 import { itemCategory, itemOutcomes, serializeEnvelope, type Envelope, type EnvelopeItem } from './envelope.js';
 import { RateLimits } from './rate-limits.js';
+import { MAX_TIMER_MS, timerDelay } from './timer-delay.js';
 import { classifyResponse, discardReasonFor, isFinal, type SendResult } from './send-result.js';
 import type { DataCategory, DiscardReason, Transport } from './types.js';
 
@@ -40,8 +41,6 @@ export interface CoreTransport extends Transport {
 }
 
 export const DEFAULT_BUFFER_SIZE = 100;
-/** Longest delay setTimeout accepts (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A few parallel requests keep a burst moving without opening many sockets. */
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -125,7 +124,7 @@ class QueuedTransport implements CoreTransport {
         // the requests themselves hold no reference, so without this handle `await flush()` at
         // the end of a script (or in an exit hook) would let the process quit mid-delivery.
         // Without a timeout the wait is still bounded: every request has its own deadline.
-        timer = setTimeout(() => finish(false), timeout === undefined ? MAX_TIMER_MS : Math.max(0, timeout));
+        timer = setTimeout(() => finish(false), timeout === undefined ? MAX_TIMER_MS : timerDelay(timeout));
       });
     } catch (err) {
       debugLog.error('transport flush failed', err);

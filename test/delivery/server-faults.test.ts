@@ -7,6 +7,7 @@ import * as faultline from '../../src/index.js';
 import { resetScopesForTests } from '../../src/core/async-context.js';
 import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
 import { countById, durableTransport, initDurable, sleep, storedFiles, tempCacheDir } from './helpers.js';
+import { warningsDuring } from '../helpers/process-warnings.js';
 
 let server: TestServer;
 let cacheDir: string;
@@ -91,6 +92,33 @@ test('429 with Retry-After: no request during the window, the held event is sent
   const counts = countById(server.events());
   assert.equal(counts.get(id), 2, 'the refused copy and the accepted one');
   assert.equal(server.discarded()['ratelimit_backoff:error'], 1);
+});
+
+test('a Retry-After of months: the sender waits quietly, no timer overflow, no request', async () => {
+  // 2^31 ms is about 24.8 days: past that, setTimeout fires after 1 ms with a process warning,
+  // and the sender woke every millisecond to find the limit still on.
+  const warnings = await warningsDuring(async () => {
+    initDurable(server.dsn, cacheDir);
+    server.reply({ status: 429, headers: { 'retry-after': String(90 * 24 * 3600) } });
+    faultline.captureMessage('limited for a season');
+    await server.waitFor(() => durableTransport().isRateLimited('error'));
+    await sleep(200);
+  });
+  assert.deepEqual(warnings, []);
+  assert.equal(server.requests, 1, 'nothing more was sent');
+  assert.equal(storedFiles(cacheDir).length, 1, 'the event waits on disk for the window to end');
+});
+
+test('flush(Infinity) waits for delivery instead of giving up at once', async () => {
+  let id = '';
+  const warnings = await warningsDuring(async () => {
+    initDurable(server.dsn, cacheDir);
+    server.reply({ status: 503 }); // the first attempt fails; the retry (20 ms later) is accepted
+    id = faultline.captureMessage('flushed without a deadline')!;
+    assert.equal(await faultline.flush(Infinity), true);
+  });
+  assert.equal(countById(server.events()).get(id), 2, 'the refused copy and the accepted one');
+  assert.deepEqual(warnings, []);
 });
 
 test('X-Sentry-Rate-Limits holds only the limited categories', async () => {

@@ -17,6 +17,7 @@ import { ConnectionPool } from '../../src/node/http-client/connection-pool.js';
 import { RequestHead } from '../../src/node/http-client/request-head.js';
 import { debugLog } from '../../src/core/debug-log.js';
 import { runNode } from '../helpers/run-node.js';
+import { warningsDuring } from '../helpers/process-warnings.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TLS_DIR = path.join(here, '../fixtures/tls');
@@ -343,6 +344,21 @@ test('each request keeps its own deadline: answered ones never expire, later one
       assert.ok(r.ms >= 295 && r.ms < 600, `${r.body} timed out after ${Math.round(r.ms)} ms`);
     }
     assert.ok(performance.now() - started >= 480, 'the last one expired at its own deadline');
+  } finally {
+    p.destroy();
+    await server.close();
+  }
+});
+
+test('a timeout longer than a timer can wait (2^31 ms) is not cut short', async () => {
+  // setTimeout turns delays past 2^31 - 1 ms into 1 ms (with a warning): the deadline must not.
+  const server = await rawServer((socket) => setTimeout(() => socket.write(OK), 50));
+  const p = pool(server.port, { timeoutMs: 2 ** 32 });
+  try {
+    const warnings = await warningsDuring(async () => {
+      assert.equal((await p.request(post(server.port))).statusCode, 200);
+    });
+    assert.deepEqual(warnings, []);
   } finally {
     p.destroy();
     await server.close();

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { makeNodeTransport } from '../../src/node/transport-http.js';
+import { warningsDuring } from '../helpers/process-warnings.js';
 import { ClientReports } from '../../src/core/client-reports.js';
 import { parseDsn, envelopeUrl } from '../../src/core/dsn.js';
 import { createEventEnvelope, type Envelope } from '../../src/core/envelope.js';
@@ -151,6 +152,23 @@ test('happy path: POST to the envelope endpoint with auth, user agent and a vali
     assert.ok(Math.abs(Date.parse(r!.envelope.header.sent_at as string) - Date.now()) < 5000);
     assert.deepEqual(json(r!.envelope.items[0]!), env.items[0]!.payload);
     assert.deepEqual(drops, []);
+  } finally {
+    await transport.close(100);
+    await server.close();
+  }
+});
+
+test('flush(Infinity) waits for the answer, with no timer overflow', async () => {
+  // setTimeout turns Infinity (or anything past 2^31 - 1 ms) into 1 ms: flush gave up at once.
+  const server = await startServer((_req, res) => setTimeout(() => res.end('{}'), 50));
+  const { transport } = harness(server.port);
+  try {
+    const warnings = await warningsDuring(async () => {
+      transport.send(eventEnvelope());
+      assert.equal(await transport.flush(Infinity), true);
+    });
+    assert.equal(server.received.length, 1);
+    assert.deepEqual(warnings, []);
   } finally {
     await transport.close(100);
     await server.close();

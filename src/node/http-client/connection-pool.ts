@@ -11,6 +11,7 @@
 import type * as net from 'node:net';
 import { loadNet, loadTls } from '../builtins.js';
 import { ResponseParser, type ResponseHead } from './response-parser.js';
+import { timerDelay } from '../../core/timer-delay.js';
 
 export interface PoolTarget {
   /** Host name or IP address, IPv6 without brackets. */
@@ -252,7 +253,8 @@ export class ConnectionPool {
   }
 
   private armDeadline(ms: number): void {
-    this.deadlineTimer = setTimeout(() => this.checkDeadlines(), Math.max(0, ms));
+    // A deadline further off than a timer can wait is checked again when this one fires.
+    this.deadlineTimer = setTimeout(() => this.checkDeadlines(), timerDelay(ms));
     this.deadlineTimer.unref();
   }
 

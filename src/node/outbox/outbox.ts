@@ -19,6 +19,7 @@ import { debugLog } from '../../core/debug-log.js';
 import { discardedEventsOf, type ClientReports } from '../../core/client-reports.js';
 import { itemCategory, itemOutcomes, type Envelope, type EnvelopeItem } from '../../core/envelope.js';
 import type { RateLimits } from '../../core/rate-limits.js';
+import { timerDelay } from '../../core/timer-delay.js';
 import type { MakeRequest } from '../../core/transport.js';
 import type { DataCategory, DiscardReason } from '../../core/types.js';
 import type { BackoffOptions } from './backoff.js';
@@ -144,7 +145,7 @@ export class Outbox implements Adopter {
           timer = setTimeout(() => {
             state.idleWaiters = state.idleWaiters.filter((w) => w !== done);
             resolve(false);
-          }, Math.max(0, timeout));
+          }, timerDelay(timeout));
           // Left ref'd on purpose: a caller awaiting flush (a script's last line, a serverless
           // handler) asked to wait, and the SDK's sockets are unref'd, so without this the
           // process could end mid-flush. It never outlives `timeout`.

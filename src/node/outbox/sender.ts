@@ -10,6 +10,7 @@ import { debugLog } from '../../core/debug-log.js';
 import { discardedEventsOf, type DiscardedEvents } from '../../core/client-reports.js';
 import { serializeEnvelope, type Envelope, type EnvelopeItem } from '../../core/envelope.js';
 import { classifyResponse, isRetryable, type SendResult } from '../../core/send-result.js';
+import { timerDelay } from '../../core/timer-delay.js';
 import { Backoff } from './backoff.js';
 import type { DiskStore } from './disk-store.js';
 import type { OutboxEntry } from './entry.js';
@@ -257,7 +258,7 @@ export class OutboxSender {
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
       this.pump();
-    }, Math.max(0, at - Date.now()) + 1);
+    }, timerDelay(Math.max(0, at - Date.now()) + 1));
     this.wakeTimer.unref();
   }
 }
