@@ -4,7 +4,9 @@
 // some object has it. When no Walker was alive at a full collection, the class went, and with it
 // every optimized function that reads a Walker's fields: about twenty of the normalizer's hot
 // functions, compiled again for the events after. This runs a child Node with V8's test
-// intrinsics to watch one of them (`Walker.prototype.raw`) across two full collections.
+// intrinsics to watch one of them (`Walker.prototype.raw`) across two full collections. The fix
+// hands the last Walker to the next pass; the second test checks that a pass started inside a
+// running one never gets the running one's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNode } from '../helpers/run-node.js';
+import { normalize, normalizeEvent, OBJECT_CUT } from '../../src/core/normalize/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -58,4 +61,25 @@ console.log('optimized after', (status(raw) & OPTIMIZED) !== 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a pass started inside another (an app's toJSON that normalizes) gets a Walker of its own", () => {
+  // The last Walker is handed to the next pass; one taken while a pass runs must not be the
+  // running pass's own, or the inner pass would reset its path, limits and size count.
+  const nested: unknown[] = [];
+  const app = {
+    toJSON() {
+      nested.push(normalize({ deep: { er: 1 } }, { depth: 1 }));
+      return 'from toJSON';
+    },
+  };
+  const plain = normalize({ list: [1, { app }, { after: { x: [1, 2] } }], tail: 'end' }, { depth: 5 });
+  assert.deepEqual(plain, { list: [1, { app: 'from toJSON' }, { after: { x: [1, 2] } }], tail: 'end' });
+  const event = normalizeEvent(
+    { event_id: 'a'.repeat(32), extra: { app, later: { a: { b: 'c' } } }, tags: { t: 'v' } },
+    { depth: 5, breadth: 100, isDenied: () => false, sendDefaultPii: false },
+  );
+  assert.deepEqual(event.extra, { app: 'from toJSON', later: { a: { b: 'c' } } });
+  assert.deepEqual(event.tags, { t: 'v' });
+  assert.deepEqual(nested, [{ deep: OBJECT_CUT }, { deep: OBJECT_CUT }]);
 });
