@@ -24,6 +24,7 @@ import { createKeyMatcher } from './scrub.js';
 import { addTraceContext, applyScopesToEvent, runProcessors, type ScopeChain } from './apply-scope.js';
 import { describeError, messageOf, ownEventCopy } from './event-input.js';
 import { createIgnoreMatcher } from './ignore-errors.js';
+import { checkTransport } from './custom-transport.js';
 import { debugLog } from './debug-log.js';
 import { uuid4 } from './ids.js';
 import { SDK_NAME, SDK_PACKAGE, SDK_VERSION } from './version.js';
@@ -93,14 +94,14 @@ export class Client implements ClientLike {
       const factory = this.options.transport;
       if (factory) {
         try {
-          this.transport = factory({
+          this.transport = checkTransport(factory({
             dsn: this.dsn,
             url: envelopeUrl(this.dsn),
             options: this.options,
             recordDroppedEvent: (reason, category, quantity) => this.recordDroppedEvent(reason, category, quantity),
             clientReports: this.clientReports,
             transportOptions: this.options.transportOptions,
-          });
+          }));
         } catch (err) {
           debugLog.error('the transport factory threw; faultline stays disabled', err);
         }
