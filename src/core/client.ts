@@ -157,7 +157,8 @@ export class Client implements ClientLike {
       debugLog.log(`${category} dropped: the server rate limits it right now`);
       return false;
     }
-    return transport.send(envelope);
+    // Only an explicit false is a refusal (Transport.send): a custom send may return nothing.
+    return transport.send(envelope) !== false;
   }
 
   on<K extends keyof ClientHooks>(hook: K, callback: ClientHooks[K]): () => void {
@@ -323,7 +324,7 @@ export class Client implements ClientLike {
     }
 
     const envelope = createEventEnvelope(final, { sdk: this.sdk, dsn: this.dsn, attachments: hint.attachments });
-    if (!transport.send(envelope)) {
+    if (transport.send(envelope) === false) {
       debugLog.log('event dropped: the send queue is full');
       return undefined;
     }

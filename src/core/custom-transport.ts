@@ -17,10 +17,8 @@ export function checkTransport(value: unknown): Transport | undefined {
   const missing = (['isRateLimited', 'flush'] as const).filter((name) => typeof candidate[name] !== 'function');
   if (missing.length === 0) return candidate as Transport;
   debugLog.warn(`the transport has no ${missing.join(' or ')}: faultline assumes no rate limit and nothing to flush`);
-  const send = candidate.send.bind(candidate);
   return {
-    // Only an explicit false is a refusal: a send that returns nothing, or a promise, accepted it.
-    send: (envelope) => send(envelope) !== false,
+    send: candidate.send.bind(candidate),
     isRateLimited: typeof candidate.isRateLimited === 'function' ? candidate.isRateLimited.bind(candidate) : () => false,
     flush: typeof candidate.flush === 'function' ? candidate.flush.bind(candidate) : async () => true,
     ...(typeof candidate.close === 'function' ? { close: candidate.close.bind(candidate) } : {}),

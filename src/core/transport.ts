@@ -10,7 +10,7 @@ import { debugLog } from './debug-log.js';
 import { discardedEventsOf, type ClientReports, type DiscardedEvents } from './client-reports.js';
 import { itemCategory, itemOutcomes, serializeEnvelope, type Envelope, type EnvelopeItem } from './envelope.js';
 import { RateLimits } from './rate-limits.js';
-import { MAX_TIMER_MS, timerDelay } from './timer-delay.js';
+import { timerDelay } from './timer-delay.js';
 import { classifyResponse, discardReasonFor, isFinal, type SendResult } from './send-result.js';
 import type { DataCategory, DiscardReason, Transport } from './types.js';
 
@@ -124,7 +124,7 @@ class QueuedTransport implements CoreTransport {
         // the requests themselves hold no reference, so without this handle `await flush()` at
         // the end of a script (or in an exit hook) would let the process quit mid-delivery.
         // Without a timeout the wait is still bounded: every request has its own deadline.
-        timer = setTimeout(() => finish(false), timeout === undefined ? MAX_TIMER_MS : timerDelay(timeout));
+        timer = setTimeout(() => finish(false), timerDelay(timeout ?? Infinity));
       });
     } catch (err) {
       debugLog.error('transport flush failed', err);

@@ -263,9 +263,10 @@ export interface Transport {
   /**
    * Takes an envelope into the send queue and returns at once. Serialization, compression and I/O
    * happen later, off the caller's tick. Returns false when it was not accepted (queue full, or
-   * every item rate limited); the transport has then already counted the drop.
+   * every item rate limited); the transport has then already counted the drop. Any other result
+   * (a custom transport's undefined, or a promise) counts as accepted.
    */
-  send(envelope: import('./envelope.js').Envelope): boolean;
+  send(envelope: import('./envelope.js').Envelope): boolean | void;
   /** Synchronous: is this data category under an active server rate limit right now? */
   isRateLimited(category: DataCategory): boolean;
   flush(timeout?: number): Promise<boolean>;

@@ -33,12 +33,23 @@ test('a transport with only send: events reach it, flush has nothing to wait for
   );
 });
 
-test("a transport's send that returns a promise accepts; one that returns false refuses", async () => {
-  initWith({ send: async () => {}, flush: async () => true });
-  assert.match(faultline.captureMessage('accepted') ?? '', /^[0-9a-f]{32}$/);
-  await faultline.close(0);
-  initWith({ send: () => false });
-  assert.equal(faultline.captureMessage('refused'), undefined);
+test("a transport's send that returns nothing or a promise accepts; one that returns false refuses", async () => {
+  // With every method and without: the client reads send's answer the same way for both.
+  const complete = { isRateLimited: () => false, flush: async () => true };
+  for (const transport of [
+    { send: async () => {}, flush: async () => true },
+    { ...complete, send: async () => {} },
+    { ...complete, send: () => undefined },
+  ]) {
+    initWith(transport);
+    assert.match(faultline.captureMessage('accepted') ?? '', /^[0-9a-f]{32}$/);
+    await faultline.close(0);
+  }
+  for (const transport of [{ send: () => false }, { ...complete, send: () => false }]) {
+    initWith(transport);
+    assert.equal(faultline.captureMessage('refused'), undefined);
+    await faultline.close(0);
+  }
 });
 
 test('a factory that returns no transport leaves faultline disabled, and says so', () => {

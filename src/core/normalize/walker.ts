@@ -271,8 +271,12 @@ export function takeWalker(isDenied: KeyMatcher | undefined, maxValueLength: num
   return walker;
 }
 
-/** The pass is over: `walker` keeps none of its values (the annotations it made left with the event). */
+/**
+ * The pass is over. The spare keeps nothing of the app's alive: the containers being walked (left
+ * over when a pass threw) and the annotations (they left with the event). takeWalker resets the rest.
+ */
 export function releaseWalker(walker: Walker): void {
-  walker.restart(undefined, undefined, false, walker.limits);
+  walker.ancestors.length = 0;
+  walker.meta = undefined;
   spare = walker;
 }
