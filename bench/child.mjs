@@ -33,11 +33,15 @@ const sites = [
   () => { throw new Error(`bench failure ${serial++}`); },
 ];
 let nextSite = 0;
+// With BENCH_STACKS=minified, errors come from minified-thrower.mjs: code shaped like a bundle,
+// whose long lines each SDK that sends source context must cut around the frame's column.
+const minified = process.env.BENCH_STACKS === 'minified' ? await import('./minified-thrower.mjs') : undefined;
 function throwerAt(depth, site) {
   if (depth <= 1) return sites[site]();
   return throwerAt(depth - 1, site);
 }
 function makeError() {
+  if (minified) return minified.makeError();
   try {
     if (rotating) return throwerAt(9, nextSite++ % sites.length);
     return thrower(10);

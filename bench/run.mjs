@@ -120,6 +120,11 @@ for (let run = 1; run <= runs; run++) {
     const cpu = await runChild(driver, 'cpu', cpuEvents, { BENCH_STACKS: 'rotating' });
     record(`${driver}-rotating`, 'cpuPerEventUs', cpu.cpuPerEventUs);
   }
+  // And with errors from minified code (long lines, every frame on one of them).
+  for (const driver of ['faultline', 'raw']) {
+    const cpu = await runChild(driver, 'cpu', cpuEvents, { BENCH_STACKS: 'minified' });
+    record(`${driver}-minified`, 'cpuPerEventUs', cpu.cpuPerEventUs);
+  }
 }
 await sink.close();
 
@@ -226,6 +231,12 @@ console.log('');
 console.log('| | faultline | raw floor | faultline / raw |');
 console.log('|---|---|---|---|');
 console.log(`| CPU per event (µs) | ${cell('faultline-rotating', 'cpuPerEventUs')} | ${cell('raw-rotating', 'cpuPerEventUs')} | ${ratio(med('faultline-rotating', 'cpuPerEventUs'), med('raw-rotating', 'cpuPerEventUs'))} |`);
+console.log('');
+console.log('The same, with errors from minified code (bench/minified-thrower.mjs: long lines, all ten frames on one):');
+console.log('');
+console.log('| | faultline | raw floor | faultline / raw |');
+console.log('|---|---|---|---|');
+console.log(`| CPU per event (µs) | ${cell('faultline-minified', 'cpuPerEventUs')} | ${cell('raw-minified', 'cpuPerEventUs')} | ${ratio(med('faultline-minified', 'cpuPerEventUs'), med('raw-minified', 'cpuPerEventUs'))} |`);
 const cpuShort = DRIVERS.filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
 if (cpuShort.length) console.log(`\nnote: in the CPU scenario ${cpuShort.join(', ')} delivered fewer events than captured, so its CPU per event is understated.`);
 if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);

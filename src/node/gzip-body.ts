@@ -23,15 +23,20 @@ import { loadZlib } from './builtins.js';
 import { combineCrc32, shiftFor } from './crc32-combine.js';
 import { RecentList } from '../core/recent-list.js';
 
-/** Bodies up to this size are compressed in place (see `gzipInPlace`); larger ones on the thread pool. */
+/** Bodies up to this size are compressed in place (see `gzipInPlace`); larger ones on the thread pool, unless all but this much of it is a remembered end. */
 const INLINE_GZIP_MAX = 16 * 1024;
 /** Where a body's repeated end begins: the last stack trace (the normalizer puts it last). */
 const TAIL_MARKER = Buffer.from('"stacktrace":');
 /** Shorter ends are not worth keeping. */
 const MIN_TAIL = 1024;
+/**
+ * Longer ends are not kept: each is compressed once on the event loop (level 1, about 0.3 ms for
+ * the longest) and held as long as it is among the recent ones.
+ */
+const MAX_TAIL = 64 * 1024;
 /** Beginnings up to this size go stored; longer ones are compressed (a stored beginning costs its size in bytes). */
 const STORED_HEAD_MAX = 2048;
-/** Ends remembered, most recent first: a few error sites at once. At most about 18 kB each. */
+/** Ends remembered, most recent first: a few error sites at once. At most MAX_TAIL each. */
 const MAX_TAILS = 8;
 /** gzip member header: deflate, no name or time, unknown OS (RFC 1952 §2.3). */
 const GZIP_HEADER = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
@@ -51,23 +56,28 @@ export class BodyCompressor {
   /** The gzip stream of `body` (a promise for bodies compressed on the thread pool). */
   compress(body: Uint8Array): Uint8Array | Promise<Uint8Array> {
     const zlib = loadZlib();
-    if (body.byteLength > INLINE_GZIP_MAX) return gzipOnThreadPool(zlib, body);
-    if (typeof zlib.crc32 !== 'function') return gzipInPlace(zlib, body);
-    const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    const known = this.tails.find(isEndOf, view);
-    if (known) {
-      known.deflated ??= {
-        // Copied to its own size: zlib's output can be a view of a larger chunk, kept as long as this.
-        bytes: Uint8Array.prototype.slice.call(zlib.deflateRawSync(known.bytes, { level: 1, windowBits: windowBitsFor(known.bytes.byteLength) })),
-        crc: zlib.crc32(known.bytes),
-        shift: shiftFor(known.bytes.byteLength),
-      };
-      return joinGzip(zlib, view, view.byteLength - known.bytes.byteLength, known.deflated);
+    if (typeof zlib.crc32 === 'function') {
+      // Before the size check: a minified app's frames carry long source lines, and its error
+      // events pass INLINE_GZIP_MAX on their stack trace alone, the part that repeats.
+      const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      const known = this.tails.find(isEndOf, view);
+      const split = known ? view.byteLength - known.bytes.byteLength : view.lastIndexOf(TAIL_MARKER);
+      if (known && split <= INLINE_GZIP_MAX) {
+        known.deflated ??= {
+          // Copied to its own size: zlib's output can be a view of a larger chunk, kept as long as this.
+          bytes: Uint8Array.prototype.slice.call(zlib.deflateRawSync(known.bytes, { level: 1, windowBits: windowBitsFor(known.bytes.byteLength) })),
+          crc: zlib.crc32(known.bytes),
+          shift: shiftFor(known.bytes.byteLength),
+        };
+        return joinGzip(zlib, view, split, known.deflated);
+      }
+      const tailLength = view.byteLength - split;
+      // A copy: the body may be a view of a larger buffer (a read-ahead window) that must not be kept.
+      if (!known && split !== -1 && tailLength >= MIN_TAIL && tailLength <= MAX_TAIL) {
+        this.tails.add({ bytes: Uint8Array.prototype.slice.call(view, split) });
+      }
     }
-    const split = view.lastIndexOf(TAIL_MARKER);
-    // A copy: the body may be a view of a larger buffer (a read-ahead window) that must not be kept.
-    if (split !== -1 && view.byteLength - split >= MIN_TAIL) this.tails.add({ bytes: Uint8Array.prototype.slice.call(view, split) });
-    return gzipInPlace(zlib, body);
+    return body.byteLength > INLINE_GZIP_MAX ? gzipOnThreadPool(zlib, body) : gzipInPlace(zlib, body);
   }
 }
 

@@ -153,7 +153,7 @@ export function applyContextLines(
   const index = lineno - 1;
   const column = frame.colno;
   frame.pre_context = pickLines(lines, index - contextLines, index, column, maxLineLength);
-  frame.context_line = trimLine(lines[index]!, column, maxLineLength);
+  frame.context_line = cutLine(lines, index, column, maxLineLength);
   frame.post_context = pickLines(lines, index + 1, index + 1 + contextLines, column, maxLineLength);
 }
 
@@ -162,12 +162,44 @@ export function applyContextLines(
  * `slice` (a single allocation of the right size) rather than pushes into a growing array.
  */
 function pickLines(lines: readonly string[], from: number, to: number, column: number | undefined, max: number): string[] {
-  const out = lines.slice(from > 0 ? from : 0, to < lines.length ? to : lines.length);
+  const start = from > 0 ? from : 0;
+  const out = lines.slice(start, to < lines.length ? to : lines.length);
   for (let i = 0; i < out.length; i++) {
-    const line = out[i]!;
-    if (line.length > max) out[i] = trimLine(line, column, max);
+    if (out[i]!.length > max) out[i] = cutLine(lines, start + i, column, max);
   }
   return out;
+}
+
+/**
+ * Lines already cut, per file (its lines array), line and column: a minified file's frames cut
+ * the same long lines on every event. Giving back the same strings each time spares building them
+ * again, and lets the stack-trace memo (core/event-json.ts) match them by identity instead of
+ * comparing their text. Bounded per file; the whole map goes with the file's lines.
+ */
+interface CutLines {
+  max: number;
+  /** Key: line index × 2^26 + column (a column is below 2^26: files over 8 MiB are not read). */
+  byPlace: Map<number, string>;
+}
+const cutLines = new WeakMap<readonly string[], CutLines>();
+const MAX_CUT_LINES_PER_FILE = 512;
+const COLUMN_KEYS = 2 ** 26;
+
+function cutLine(lines: readonly string[], index: number, column: number | undefined, max: number): string {
+  const line = lines[index]!;
+  if (line.length <= max) return line;
+  const col = column !== undefined && column > 0 ? column : 0;
+  if (col >= COLUMN_KEYS) return trimLine(line, column, max);
+  let cut = cutLines.get(lines);
+  if (cut === undefined || cut.max !== max) cutLines.set(lines, (cut = { max, byPlace: new Map() }));
+  const key = index * COLUMN_KEYS + col;
+  let text = cut.byPlace.get(key);
+  if (text === undefined) {
+    if (cut.byPlace.size >= MAX_CUT_LINES_PER_FILE) cut.byPlace.clear();
+    text = trimLine(line, column, max);
+    cut.byPlace.set(key, text);
+  }
+  return text;
 }
 
 /**

@@ -10,15 +10,17 @@ import { BodyCompressor } from '../../src/node/gzip-body.js';
 const encoder = new TextEncoder();
 
 /** An envelope-like body ending with a stack trace, like serializeEnvelope writes for an error. */
-function body(opts: { id?: number; site?: string; frames?: number; breadcrumbs?: number } = {}): Uint8Array {
-  const { id = 0, site = 'app.js', frames = 10, breadcrumbs = 0 } = opts;
+function body(opts: { id?: number; site?: string; frames?: number; breadcrumbs?: number; lineLength?: number } = {}): Uint8Array {
+  const { id = 0, site = 'app.js', frames = 10, breadcrumbs = 0, lineLength = 0 } = opts;
+  // lineLength: source lines as long as a minified bundle's, once cut to the SDK's 140 characters.
+  const long = (text: string) => (lineLength > text.length ? text + ' '.repeat(lineLength - text.length - 1) + ';' : text);
   const stack = Array.from({ length: frames }, (_, i) => ({
     filename: site,
     function: `fn${i}`,
     lineno: i + 1,
-    pre_context: [`const a${i} = 1;`, `const b${i} = 2;`, `if (a${i} > b${i}) {`],
-    context_line: `  throw new Error('boom ${i}');`,
-    post_context: ['}', `return a${i};`],
+    pre_context: [long(`const a${i} = 1;`), long(`const b${i} = 2;`), long(`if (a${i} > b${i}) {`)],
+    context_line: long(`  throw new Error('boom ${i}');`),
+    post_context: [long('}'), long(`return a${i};`)],
   }));
   const event = {
     event_id: id.toString(16).padStart(32, '0'),
@@ -99,11 +101,13 @@ test('a trace that differs in one byte is not taken for a known one', async () =
   await assertGzipOf((await compressor.compress(changedEarly)) as Uint8Array, changedEarly);
 });
 
-test('bodies without a stack trace at the end, with a short one, or large ones are compressed whole', async () => {
+test('bodies without a stack trace at the end, with a short one, or a large one too long to remember are compressed whole', async () => {
   const compressor = new BodyCompressor();
   const message = encoder.encode(`{"event_id":"${'c'.repeat(32)}"}\n{"type":"event"}\n{"logentry":{"formatted":"${'m'.repeat(3000)}"}}\n`);
   const short = body({ frames: 1 });
-  const large = body({ frames: 200 });
+  // A stack trace over 64 KiB is not remembered: compressing it once would hold the event loop.
+  const large = body({ frames: 600 });
+  assert.ok(large.byteLength > 80 * 1024);
   for (let i = 0; i < 3; i++) {
     for (const original of [message, short]) {
       const gz = (await compressor.compress(original)) as Uint8Array;
@@ -129,4 +133,21 @@ test('the remembered end is a copy: changing a body after it was sent changes no
   const gz = (await compressor.compress(second)) as Uint8Array;
   await assertGzipOf(gz, second);
   assert.equal(containsText(gz, `"event_id":"${(2).toString(16).padStart(32, '0')}"`), true, 'the end was recognized from the copy');
+});
+
+test('a body over the in-place limit whose stack trace repeats is joined in place, not sent to the thread pool', async () => {
+  // Frames of minified code carry long lines: the trace alone passes 16 KiB, the beginning is small.
+  const compressor = new BodyCompressor();
+  const first = body({ id: 1, frames: 20, lineLength: 150 });
+  assert.ok(first.byteLength > 16 * 1024, `the body is ${first.byteLength} bytes`);
+  const out1 = compressor.compress(first);
+  assert.ok(out1 instanceof Promise, 'seen once: compressed whole, on the thread pool');
+  await assertGzipOf(await out1, first);
+  for (let id = 2; id <= 4; id++) {
+    const original = body({ id, frames: 20, lineLength: 150 });
+    const out = compressor.compress(original);
+    assert.ok(out instanceof Uint8Array, `body ${id}: the remembered trace is reused, on the spot`);
+    await assertGzipOf(out, original);
+    assert.equal(containsText(out, `"event_id":"${id.toString(16).padStart(32, '0')}"`), true, 'the beginning goes stored');
+  }
 });

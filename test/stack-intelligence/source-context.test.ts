@@ -130,4 +130,31 @@ describe('SourceFileCache', () => {
     assert.ok(trimLine(line, 605).endsWith('b'), 'a column near the end keeps the end');
     assert.equal(trimLine('short', 3), 'short');
   });
+
+  test('cut lines are remembered per line and column, and each is the cut of its own column', () => {
+    // A minified file: frames on one long line at different columns, and long lines around it.
+    const lines = Array.from({ length: 9 }, (_, i) => `L${i}:` + 'x'.repeat(400) + `<${i}>` + 'y'.repeat(400));
+    const expected = (column: number | undefined, max = 140) => (frame: any) => {
+      const at = frame.lineno - 1;
+      assert.equal(frame.context_line, trimLine(lines[at]!, column, max));
+      assert.deepEqual(frame.pre_context, lines.slice(Math.max(0, at - 5), at).map((l) => trimLine(l, column, max)));
+      assert.deepEqual(frame.post_context, lines.slice(at + 1, at + 6).map((l) => trimLine(l, column, max)));
+    };
+    for (let round = 0; round < 3; round++) {
+      for (const column of [1, 200, 406, 700, undefined, 0]) {
+        const frame: any = { lineno: 5, colno: column };
+        applyContextLines(frame, lines);
+        expected(column)(frame);
+        const narrow: any = { lineno: 5, colno: column };
+        applyContextLines(narrow, lines, 5, 60);
+        expected(column, 60)(narrow);
+      }
+    }
+    // More places than are remembered per file: the answers stay right after the memory is reset.
+    for (let column = 1; column < 820; column++) {
+      const frame: any = { lineno: 1 + (column % 9), colno: column };
+      applyContextLines(frame, lines);
+      expected(column)(frame);
+    }
+  });
 });
