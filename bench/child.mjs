@@ -17,10 +17,21 @@ function thrower(depth) {
   if (depth <= 1) throw new Error(`bench failure ${serial++}`);
   return thrower(depth - 1);
 }
-// With BENCH_STACKS=rotating, errors come from ten throw sites in turn, so no two errors in a row
-// share a stack trace: what an SDK pays when it cannot reuse anything from the error before.
+// With BENCH_STACKS=rotating, errors come from twenty throw sites in turn, so no two errors in a
+// row share a stack trace: what an SDK pays when it cannot reuse anything from the errors before
+// (faultline remembers the last sixteen stack traces; twenty in turn never find theirs).
 const rotating = process.env.BENCH_STACKS === 'rotating';
 const sites = [
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
+  () => { throw new Error(`bench failure ${serial++}`); },
   () => { throw new Error(`bench failure ${serial++}`); },
   () => { throw new Error(`bench failure ${serial++}`); },
   () => { throw new Error(`bench failure ${serial++}`); },

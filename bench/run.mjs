@@ -229,7 +229,7 @@ const variantCells = ['faultline', ...VARIANTS.map((v) => `faultline-${v}`), 'ra
 console.log(`| CPU per event (µs) | ${variantCells.map((d) => cell(d, 'cpuPerEventUs')).join(' | ')} |`);
 console.log(`| ÷ raw floor | ${variantCells.map((d) => ratio(med(d, 'cpuPerEventUs'), med('raw', 'cpuPerEventUs'))).join(' | ')} |`);
 console.log('');
-console.log('The same, with errors from ten throw sites in turn (no two in a row share a stack trace):');
+console.log('The same, with errors from twenty throw sites in turn (no two in a row share a stack trace):');
 console.log('');
 console.log('| | faultline | raw floor | faultline / raw |');
 console.log('|---|---|---|---|');

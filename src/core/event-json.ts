@@ -1,31 +1,34 @@
-// The JSON text of an event, with the stack trace's frames taken from the text of an earlier event
+// The JSON text of an event, with the stack traces' frames taken from the text of an earlier event
 // that had the same frames. An app in trouble sends the same error again and again, and the
 // frames (with their source lines) are nine tenths of an error event's JSON: they are serialized
 // the second time they are seen and spliced into the text of the events that repeat them. A
 // first sighting only takes a copy to compare with, so errors that never repeat cost little more
 // than a plain JSON.stringify.
 //
-// Only the last exception's frames are remembered: the normalizer puts `exception` last in the
+// The last exception's frames are kept as UTF-8 bytes: the normalizer puts `exception` last in the
 // event, so they are also the end of the text, which lets the HTTP transport compress that end
-// once too (node/gzip-body.ts). Frames are compared by value with a private copy of the frames
-// that made the remembered text, so nothing a processor or `beforeSend` did to an earlier event
-// can leak into a later one. Anything out of the ordinary (frames that are not plain data, a frozen
-// stack trace, a `toJSON` on the way) is serialized the usual way.
+// once too (node/gzip-body.ts). Those of its causes (an `error.cause` chain) are kept as text and
+// spliced into the rest. Frames are compared by value with a private copy of the frames that made
+// the remembered text, so nothing a processor or `beforeSend` did to an earlier event can leak
+// into a later one. Anything out of the ordinary (frames that are not plain data, a frozen stack
+// trace, a `toJSON` on the way, a stack trace shared by two places) is serialized the usual way.
 
 import { RecentList } from './recent-list.js';
 
-/** Stack traces remembered: the last few distinct ones, most recent first. */
-const MAX_REMEMBERED = 8;
+/** Stack traces remembered: the last few distinct ones (causes included), most recent first. */
+const MAX_REMEMBERED = 16;
 
 interface RememberedFrames {
   /** Each frame's own keys, in order, and their values (context arrays copied). */
   keys: string[][];
   values: unknown[][];
   /**
-   * The frames' JSON, UTF-8 encoded: copied into place, neither serialized nor encoded again.
-   * Made the second time the frames are seen: an error that never repeats costs only the copy.
+   * The frames' JSON, UTF-8 encoded (a last exception's) or as text (a cause's): copied into
+   * place, neither serialized nor encoded again. Made the second time the frames are seen: an
+   * error that never repeats costs only the copy.
    */
   bytes?: Uint8Array;
+  text?: string;
 }
 
 /** An event's JSON in three parts: `head`, then the frames' UTF-8 bytes, then `rest`. */
@@ -39,32 +42,72 @@ const encoder = new TextEncoder();
 
 const remembered = new RecentList<RememberedFrames>(MAX_REMEMBERED);
 
-// Stands in for the frames while the rest of the event is serialized. Random, so an event's own
-// data cannot name it; and the splice checks it occurs exactly once.
-const PLACEHOLDER = `\u0000faultline-frames-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-const QUOTED_PLACEHOLDER = JSON.stringify(PLACEHOLDER);
+// Stands in for a stack trace's frames while the rest of the event is serialized: a prefix and
+// the number of the exception. Random, so an event's own data cannot name it; and the splice
+// checks each occurs exactly once.
+const PREFIX = `\u0000faultline-frames-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}:`;
+/** The prefix as JSON writes it, opening quote included. */
+const QUOTED_PREFIX = JSON.stringify(PREFIX).slice(0, -1);
+/** Chained exceptions whose frames are spliced (the last one's and those of its causes). */
+const MAX_SPLICED = 6;
+const STAND_INS = Array.from({ length: MAX_SPLICED }, (_, i) => `${PREFIX}${i}`);
+
+/** One exception's frames taken out of the event while it is serialized. */
+interface Swap {
+  stacktrace: Record<string, unknown>;
+  frames: unknown[];
+  /** The last exception's frames as bytes (the end of the text), a cause's as text. */
+  json: Uint8Array | string;
+}
 
 /**
- * `JSON.stringify(event)`: the same text, as a string, or, when the last exception has frames,
- * in parts around the frames' bytes (remembered from an earlier event or made now).
+ * `JSON.stringify(event)`: the same text, as a string, or, when the last exception has frames
+ * seen before, in parts around the frames' bytes. The frames of its causes (`error.cause`
+ * chains), seen before, are spliced into the text.
  */
 export function eventJson(event: unknown): string | SplicedJson | undefined {
-  const stacktrace = lastStacktrace(event);
-  if (stacktrace === undefined) return JSON.stringify(event);
-  const frames = stacktrace.frames as unknown[];
-  const framesBytes = rememberedJson(frames);
-  if (framesBytes === undefined) return JSON.stringify(event);
+  const swaps = knownFrames(event);
+  if (swaps === undefined) return JSON.stringify(event);
   let text: string;
-  stacktrace.frames = PLACEHOLDER;
+  for (let i = 0; i < swaps.length; i++) swaps[i]!.stacktrace.frames = STAND_INS[i];
   try {
     text = JSON.stringify(event);
   } finally {
-    stacktrace.frames = frames;
+    for (const swap of swaps) swap.stacktrace.frames = swap.frames;
   }
-  const at = text.lastIndexOf(QUOTED_PLACEHOLDER);
-  // Not there (a toJSON replaced the part) or there twice: serialize it the plain way.
-  if (at === -1 || text.indexOf(QUOTED_PLACEHOLDER) !== at) return JSON.stringify(event);
-  return { head: text.slice(0, at), frames: framesBytes, rest: text.slice(at + QUOTED_PLACEHOLDER.length) };
+  return splice(text, swaps) ?? JSON.stringify(event);
+}
+
+/**
+ * The text with each stand-in replaced, found in one pass; undefined when one is missing (a
+ * toJSON replaced the part) or there twice (a stack trace shared by two places).
+ */
+function splice(text: string, swaps: Swap[]): string | SplicedJson | undefined {
+  let seen = 0;
+  let head: string | undefined;
+  let bytes: Uint8Array | undefined;
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(QUOTED_PREFIX); at !== -1; at = text.indexOf(QUOTED_PREFIX, from)) {
+    const digit = at + QUOTED_PREFIX.length;
+    const index = text.charCodeAt(digit) - 48;
+    // One digit and the closing quote: MAX_SPLICED is below ten.
+    if (!(index >= 0 && index < swaps.length) || text.charCodeAt(digit + 1) !== 34 || seen & (1 << index)) return undefined;
+    seen |= 1 << index;
+    out += text.slice(from, at);
+    const json = swaps[index]!.json;
+    if (typeof json === 'string') {
+      out += json;
+    } else {
+      head = out;
+      bytes = json;
+      out = '';
+    }
+    from = digit + 2;
+  }
+  if (seen !== (1 << swaps.length) - 1) return undefined;
+  out += text.slice(from);
+  return bytes === undefined ? out : { head: head!, frames: bytes, rest: out };
 }
 
 /** eventJson as one string (the tests compare it with JSON.stringify). */
@@ -79,14 +122,34 @@ export function forgetRememberedFrames(): void {
   remembered.clear();
 }
 
-/** The last exception's `stacktrace`, when its `frames` is a plain, writable array of frames. */
-function lastStacktrace(event: unknown): Record<string, unknown> | undefined {
+/**
+ * The stack traces of `event` whose frames were seen before, in the order of the exceptions, the
+ * last exception's (if so) last; undefined when there is none. Only plain, writable arrays of
+ * frames are taken; the others are serialized with the event.
+ */
+function knownFrames(event: unknown): Swap[] | undefined {
   if (!isPlainObject(event)) return undefined;
   const exception = event.exception;
   if (!isPlainObject(exception) || !Array.isArray(exception.values) || exception.values.length === 0) return undefined;
-  const last: unknown = exception.values[exception.values.length - 1];
-  if (!isPlainObject(last) || !isPlainObject(last.stacktrace)) return undefined;
-  const stacktrace = last.stacktrace;
+  const values: unknown[] = exception.values;
+  let swaps: Swap[] | undefined;
+  const first = Math.max(0, values.length - MAX_SPLICED);
+  for (let i = first; i < values.length; i++) {
+    const stacktrace = framesHolder(values[i]);
+    if (stacktrace === undefined) continue;
+    const frames = stacktrace.frames as unknown[];
+    const entry = rememberedFrames(frames);
+    if (entry === undefined) continue;
+    const json = i === values.length - 1 ? (entry.bytes ??= encoder.encode(JSON.stringify(frames))) : (entry.text ??= JSON.stringify(frames));
+    (swaps ??= []).push({ stacktrace, frames, json });
+  }
+  return swaps;
+}
+
+/** An exception's `stacktrace`, when its `frames` is a plain, writable, non-empty array. */
+function framesHolder(exception: unknown): Record<string, unknown> | undefined {
+  if (!isPlainObject(exception) || !isPlainObject(exception.stacktrace)) return undefined;
+  const stacktrace = exception.stacktrace;
   const descriptor = Object.getOwnPropertyDescriptor(stacktrace, 'frames');
   if (!descriptor || !descriptor.writable || !Array.isArray(descriptor.value) || descriptor.value.length === 0) return undefined;
   if ((descriptor.value as { toJSON?: unknown }).toJSON !== undefined) return undefined;
@@ -94,12 +157,12 @@ function lastStacktrace(event: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * The frames' JSON bytes when these frames were seen before (made now the second time); undefined
- * the first time (they are remembered) and when they are not plain data.
+ * The remembered entry for these frames when they were seen before; undefined the first time
+ * (they are remembered) and when they are not plain data.
  */
-function rememberedJson(frames: unknown[]): Uint8Array | undefined {
+function rememberedFrames(frames: unknown[]): RememberedFrames | undefined {
   const entry = remembered.find(sameFrames, frames);
-  if (entry) return (entry.bytes ??= encoder.encode(JSON.stringify(frames)));
+  if (entry) return entry;
   const copy = copyFrames(frames);
   if (copy !== undefined) remembered.add(copy);
   return undefined;

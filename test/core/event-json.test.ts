@@ -106,10 +106,59 @@ test('several stack traces in turn, more than are remembered, each comes out rig
   }
 });
 
-test('chained exceptions: only the last one is spliced, all come out right', () => {
-  const event = errorEvent('outer');
-  event.exception!.values!.unshift({ type: 'TypeError', value: 'cause', stacktrace: { frames: frames('cause.js', 4) } });
-  for (let i = 0; i < 3; i++) assert.equal(eventJson(event), JSON.stringify(event));
+/** An error with `depth` causes before it, each from its own file (oldest first, as the SDK orders them). */
+function chainedEvent(message: string, depth: number): Event {
+  const event = errorEvent(message);
+  for (let d = 1; d <= depth; d++) {
+    event.exception!.values!.unshift({ type: 'TypeError', value: `cause ${d}`, stacktrace: { frames: frames(`cause${d}.js`, 3 + d) } });
+  }
+  return event;
+}
+
+test('chained exceptions: every one comes out right, event after event', () => {
+  for (let i = 0; i < 4; i++) {
+    const event = chainedEvent(`outer ${i}`, 3);
+    assert.equal(eventJson(event), JSON.stringify(event));
+  }
+});
+
+test('the frames of causes seen before are spliced in too (seen from a toJSON that runs meanwhile)', () => {
+  const seen: unknown[] = [];
+  const watched = () => {
+    const event = chainedEvent('watched', 2);
+    (event as Record<string, unknown>).extra = {
+      probe: { toJSON: () => (seen.push(...event.exception!.values!.map((v) => v.stacktrace!.frames)), 'probe') },
+    };
+    return event;
+  };
+  const first = watched();
+  const firstText = eventJson(first);
+  assert.equal(seen.length, 3);
+  assert.ok(seen.every(Array.isArray), 'the first time, the event is serialized whole');
+  assert.equal(firstText, JSON.stringify(first));
+  seen.length = 0;
+  const second = watched();
+  const secondText = eventJson(second);
+  assert.equal(seen.length, 3);
+  assert.ok(seen.every((frames) => typeof frames === 'string'), 'from the second time, every exception\'s frames are out');
+  assert.ok(second.exception!.values!.every((v) => Array.isArray(v.stacktrace!.frames)), 'and back in place afterwards');
+  assert.equal(secondText, JSON.stringify(second));
+});
+
+test('a cause whose frames changed, one without frames, or two exceptions sharing one stack trace: still right', () => {
+  eventJson(chainedEvent('first', 2));
+  eventJson(chainedEvent('second', 2));
+  const changed = chainedEvent('changed', 2);
+  changed.exception!.values![0]!.stacktrace!.frames![1]!.lineno = 999;
+  assert.equal(eventJson(changed), JSON.stringify(changed));
+  const without = chainedEvent('without', 2);
+  delete without.exception!.values![1]!.stacktrace;
+  assert.equal(eventJson(without), JSON.stringify(without));
+  const shared = chainedEvent('shared', 2);
+  shared.exception!.values![1]!.stacktrace = shared.exception!.values![0]!.stacktrace;
+  for (let i = 0; i < 2; i++) assert.equal(eventJson(shared), JSON.stringify(shared));
+  const again = chainedEvent('again', 2);
+  assert.equal(eventJson(again), JSON.stringify(again));
 });
 
 test('frames that are not plain data are serialized the usual way', () => {
