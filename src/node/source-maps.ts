@@ -44,7 +44,16 @@ interface LoadedMap {
   map: TraceMap;
   /** `sourcesContent` split into lines, per resolved source, done once on first use. */
   contentLines: Map<string, readonly string[] | null>;
+  /**
+   * Positions already resolved, by line × 2^26 + column (null: none): the frames of an error that
+   * repeats ask for the same ones with every event. Bounded (MAX_POSITIONS); shared, read only.
+   */
+  positions: Map<number, Readonly<OriginalPosition> | null>;
 }
+
+/** Resolved positions remembered per map before they are dropped and found again. */
+const MAX_POSITIONS = 4096;
+const COLUMN_KEYS = 2 ** 26;
 
 /** Extensions of files that are sources, not compiled output: never mapped. */
 const SOURCE_EXTENSIONS = /\.(?:[cm]?tsx?|jsx|coffee|vue|svelte)$/;
@@ -83,10 +92,27 @@ export class SourceMapResolver {
     this.maxMapBytes = opts.maxMapBytes ?? 32 * 1024 * 1024;
   }
 
-  /** The original position of a 1-based line/column in `absPath`, or undefined when not mapped. */
-  resolve(absPath: string, line: number, column: number | undefined): OriginalPosition | undefined {
+  /**
+   * The original position of a 1-based line/column in `absPath`, or undefined when not mapped.
+   * Remembered and shared between calls: read it, never change it.
+   */
+  resolve(absPath: string, line: number, column: number | undefined): Readonly<OriginalPosition> | undefined {
     const loaded = this.mapFor(absPath);
     if (!loaded) return undefined;
+    const col = column !== undefined && column > 0 ? column : 0;
+    const key = Number.isInteger(line) && line >= 0 && Number.isInteger(col) && col < COLUMN_KEYS ? line * COLUMN_KEYS + col : undefined;
+    if (key === undefined) return this.find(loaded, line, column);
+    let position = loaded.positions.get(key);
+    if (position === undefined) {
+      if (loaded.positions.size >= MAX_POSITIONS) loaded.positions.clear();
+      position = this.find(loaded, line, column) ?? null;
+      loaded.positions.set(key, position);
+    }
+    return position ?? undefined;
+  }
+
+  /** The original position of a compiled one, looked up in the map (the returned object is shared). */
+  private find(loaded: LoadedMap, line: number, column: number | undefined): OriginalPosition | undefined {
     try {
       const needle = { line, column: column !== undefined && column > 0 ? column - 1 : 0 };
       let found = originalPositionFor(loaded.map, { ...needle, bias: GREATEST_LOWER_BOUND });
@@ -175,7 +201,7 @@ export class SourceMapResolver {
     this.parsed++;
     // The compiled file's own lines are not needed any more: context comes from the original.
     this.files.forget(absPath);
-    return { map, contentLines: new Map() };
+    return { map, contentLines: new Map(), positions: new Map() };
   }
 }
 
