@@ -21,27 +21,12 @@ function thrower(depth) {
 // row share a stack trace: what an SDK pays when it cannot reuse anything from the errors before
 // (faultline remembers the last sixteen stack traces; twenty in turn never find theirs).
 const rotating = process.env.BENCH_STACKS === 'rotating';
+const fail = () => { throw new Error(`bench failure ${serial++}`); };
+// Twenty call sites, ten to a line: each at its own line and column, so each gives its own stack.
+// prettier-ignore
 const sites = [
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
-  () => { throw new Error(`bench failure ${serial++}`); },
+  () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(),
+  () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(), () => fail(),
 ];
 let nextSite = 0;
 // With BENCH_STACKS=minified, errors come from minified-thrower.mjs: code shaped like a bundle,

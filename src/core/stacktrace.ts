@@ -10,6 +10,8 @@
 import type { StackFrame } from './types.js';
 import { classifyPath, compilePrefixes, normalizeRoot, type PathInfo } from './frame-paths.js';
 
+export type { PathInfo };
+
 /** Frames kept per stack trace; the newest are kept because that is where the error happened. */
 export const MAX_STACK_FRAMES = 200;
 
@@ -25,6 +27,8 @@ export interface FrameParserOptions {
 export interface FrameParser {
   /** V8 stack → frames, oldest call first. `skipFrames` drops that many of the newest V8 frames. Never throws. */
   parse(stack: string | undefined, skipFrames?: number): StackFrame[];
+  /** How a frame at `path` is shown (abs_path, filename, module, in_app), remembered per path. */
+  describePath(path: string): PathInfo;
 }
 
 // `:line[:col]` at the end of a location; what comes before is the path (which may hold colons: `C:\x.js`).
@@ -69,6 +73,7 @@ export function createFrameParser(opts: FrameParserOptions = {}): FrameParser {
   let clock = 0;
 
   return {
+    describePath,
     parse(stack, skipFrames = 0) {
       if (typeof stack !== 'string' || stack.length === 0) return [];
       try {

@@ -25,16 +25,6 @@ export interface ContextLinesOptions {
 
 const ABSOLUTE_PATH = /^(?:\/|[A-Za-z]:[\\/]|\\\\)/;
 
-/** How a frame shows an original source's path (the frame parser's view of it). */
-interface SourcePath {
-  abs_path: string;
-  filename: string;
-  module: string | undefined;
-  in_app: boolean | undefined;
-}
-/** Original sources whose description is remembered before the map is dropped. */
-const MAX_DESCRIBED_SOURCES = 1024;
-
 /** ABSOLUTE_PATH without the regexp engine: asked for every in-app frame of every event. */
 function isAbsolutePath(path: string): boolean {
   const first = path.charCodeAt(0);
@@ -55,8 +45,6 @@ export function contextLinesIntegration(opts: ContextLinesOptions = {}): Integra
   let includeContext = true;
   // Re-describes a mapped frame's original path with the client's root and in-app rules.
   let parser: FrameParser = createFrameParser();
-  // What the parser made of each original path: the same few sources come back with every event.
-  const described = new Map<string, SourcePath>();
 
   function mapFrames(frames: StackFrame[]): void {
     // The name a map gives at a call site is the name of the function called there, i.e. the
@@ -75,18 +63,6 @@ export function contextLinesIntegration(opts: ContextLinesOptions = {}): Integra
     }
   }
 
-  /** An original source's path as a frame shows it (remembered; reset with the parser at setup). */
-  function describeSource(source: string): SourcePath {
-    let known = described.get(source);
-    if (known === undefined) {
-      const parsed = parser.parse(`    at x (${source}:1:1)`)[0];
-      known = { abs_path: parsed?.abs_path ?? source, filename: parsed?.filename ?? source, module: parsed?.module, in_app: parsed?.in_app };
-      if (described.size >= MAX_DESCRIBED_SOURCES) described.clear();
-      described.set(source, known);
-    }
-    return known;
-  }
-
   function moveFrameTo(frame: StackFrame, original: Readonly<OriginalPosition>, calledAs: string | undefined): void {
     if (calledAs && frame.function && frame.function !== calledAs) {
       // Keep a `Class.` qualifier the stack gave; replace only the (possibly minified) last part.
@@ -96,13 +72,14 @@ export function contextLinesIntegration(opts: ContextLinesOptions = {}): Integra
     frame.lineno = original.line;
     frame.colno = original.column;
     if (ABSOLUTE_PATH.test(original.source)) {
-      const source = describeSource(original.source);
-      frame.abs_path = source.abs_path;
+      // The parser's own description of a path (remembered per path, like a stack's frames).
+      const source = parser.describePath(original.source);
+      frame.abs_path = source.absPath;
       frame.filename = source.filename;
       if (source.module !== undefined) frame.module = source.module;
       else delete frame.module;
       // A bundle can hold dependencies: a source under node_modules is not the app's code.
-      if (source.in_app !== undefined) frame.in_app = source.in_app;
+      frame.in_app = source.inApp;
     } else {
       // `webpack://app/./src/x.ts` and the like: a name, not a path on this machine.
       frame.abs_path = original.source;
@@ -134,7 +111,6 @@ export function contextLinesIntegration(opts: ContextLinesOptions = {}): Integra
       const o = client.getOptions();
       includeContext = o['includeSourceContext'] !== false;
       parser = createFrameParser({ root: o.projectRoot, inAppInclude: o.inAppInclude, inAppExclude: o.inAppExclude });
-      described.clear();
     },
     processEvent(event: Event): Event {
       try {

@@ -178,21 +178,19 @@ function pickLines(lines: readonly string[], from: number, to: number, column: n
  */
 interface CutLines {
   max: number;
-  /** Key: line index × 2^26 + column (a column is below 2^26: files over 8 MiB are not read). */
+  /** By placeKey(line index, column). */
   byPlace: Map<number, string>;
 }
 const cutLines = new WeakMap<readonly string[], CutLines>();
 const MAX_CUT_LINES_PER_FILE = 512;
-const COLUMN_KEYS = 2 ** 26;
 
 function cutLine(lines: readonly string[], index: number, column: number | undefined, max: number): string {
   const line = lines[index]!;
   if (line.length <= max) return line;
-  const col = column !== undefined && column > 0 ? column : 0;
-  if (col >= COLUMN_KEYS) return trimLine(line, column, max);
+  const key = placeKey(index, column !== undefined && column > 0 ? column : 0);
+  if (key === undefined) return trimLine(line, column, max);
   let cut = cutLines.get(lines);
   if (cut === undefined || cut.max !== max) cutLines.set(lines, (cut = { max, byPlace: new Map() }));
-  const key = index * COLUMN_KEYS + col;
   let text = cut.byPlace.get(key);
   if (text === undefined) {
     if (cut.byPlace.size >= MAX_CUT_LINES_PER_FILE) cut.byPlace.clear();
@@ -200,6 +198,18 @@ function cutLine(lines: readonly string[], index: number, column: number | undef
     cut.byPlace.set(key, text);
   }
   return text;
+}
+
+/** Columns below this make a place key: a file over 8 MiB is not read, so every real column does. */
+const COLUMN_KEYS = 2 ** 26;
+
+/**
+ * One number for a line and a column, the key of the memos of cut lines (here) and of resolved
+ * source-map positions (source-maps.ts); undefined unless both are small non-negative integers.
+ */
+export function placeKey(line: number, column: number): number | undefined {
+  if (!Number.isInteger(line) || line < 0 || !Number.isInteger(column) || column < 0 || column >= COLUMN_KEYS) return undefined;
+  return line * COLUMN_KEYS + column;
 }
 
 /**

@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AnyMap, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND, originalPositionFor, type TraceMap } from '@jridgewell/trace-mapping';
 import type { StackFrame } from '../core/types.js';
-import { SourceFileCache, splitLines } from './source-context.js';
+import { placeKey, SourceFileCache, splitLines } from './source-context.js';
 
 export interface OriginalPosition {
   /** Resolved path (or URL such as `webpack://…`) of the original source. */
@@ -45,15 +45,14 @@ interface LoadedMap {
   /** `sourcesContent` split into lines, per resolved source, done once on first use. */
   contentLines: Map<string, readonly string[] | null>;
   /**
-   * Positions already resolved, by line × 2^26 + column (null: none): the frames of an error that
-   * repeats ask for the same ones with every event. Bounded (MAX_POSITIONS); shared, read only.
+   * Positions already resolved, by placeKey(line, column) (null: none): the frames of an error
+   * that repeats ask for the same ones with every event. Bounded (MAX_POSITIONS); shared, read only.
    */
   positions: Map<number, Readonly<OriginalPosition> | null>;
 }
 
 /** Resolved positions remembered per map before they are dropped and found again. */
 const MAX_POSITIONS = 4096;
-const COLUMN_KEYS = 2 ** 26;
 
 /** Extensions of files that are sources, not compiled output: never mapped. */
 const SOURCE_EXTENSIONS = /\.(?:[cm]?tsx?|jsx|coffee|vue|svelte)$/;
@@ -99,8 +98,7 @@ export class SourceMapResolver {
   resolve(absPath: string, line: number, column: number | undefined): Readonly<OriginalPosition> | undefined {
     const loaded = this.mapFor(absPath);
     if (!loaded) return undefined;
-    const col = column !== undefined && column > 0 ? column : 0;
-    const key = Number.isInteger(line) && line >= 0 && Number.isInteger(col) && col < COLUMN_KEYS ? line * COLUMN_KEYS + col : undefined;
+    const key = placeKey(line, column !== undefined && column > 0 ? column : 0);
     if (key === undefined) return this.find(loaded, line, column);
     let position = loaded.positions.get(key);
     if (position === undefined) {
