@@ -30,5 +30,8 @@ export function describeEnvelope(name: string, createdAt: number, size: number, 
     categories.add(itemCategory(item.header.type));
     outcomes.push(...itemOutcomes(item));
   }
-  return { name, createdAt, size, categories: [...categories], outcomes, sending: false };
+  // Every field from the start, the optional ones undefined: entries then share one hidden class
+  // whichever of them get set later (a segment, a cached copy, memory-only bytes), and the sender's
+  // optimized code does not meet a new one mid-run and get thrown away.
+  return { name, createdAt, size, categories: [...categories], outcomes, bytes: undefined, cached: undefined, segment: undefined, sending: false };
 }
