@@ -1,26 +1,28 @@
 // Event and trace ids: 32 lowercase hex characters (a v4 UUID without dashes).
 //
-// Made on every capture, so from a pool of random bytes refilled 64 ids at a time and a table of
+// Made on every capture, so from a pool of random bytes refilled 256 ids at a time and a table of
 // hex pairs: measured ~0.12 µs an id, against ~0.4 µs for `crypto.randomUUID().replace(/-/g, '')`.
-// Not more ids per refill: the refill must run several times before V8 optimizes uuid4, or the
-// first refill after that throws the optimized code away (a call it had no feedback for).
 // `crypto.getRandomValues` is a global in Node 20+, browsers and edge runtimes. It is looked up
 // on the first id, not at import: in Node the first read of `globalThis.crypto` loads WebCrypto,
 // about 6 ms, which a process that never makes an id (no event, no trace) should not pay.
+
+import { RARE_PATH_FIRST_CALLS } from './rare-paths.js';
 
 type RandomSource = { getRandomValues?: (array: Uint8Array) => Uint8Array };
 
 const HEX_PAIRS: string[] = [];
 for (let i = 0; i < 256; i++) HEX_PAIRS.push((i < 16 ? '0' : '') + i.toString(16));
 
-const pool = new Uint8Array(16 * 64);
+const pool = new Uint8Array(16 * 256);
 let poolPos = pool.length;
+/** The first ids refill the pool each (rare-paths.ts): about 0.1 ms once. */
+let primingRefills = RARE_PATH_FIRST_CALLS;
 
 function refill(): void {
+  primingRefills--;
   const cryptoApi = (globalThis as { crypto?: RandomSource }).crypto;
   if (typeof cryptoApi?.getRandomValues === 'function') {
-    // getRandomValues takes at most 65536 bytes per call, and costs 5–8 µs whatever the size; the
-    // pool is 1024.
+    // getRandomValues takes at most 65536 bytes per call; the pool is 4096.
     cryptoApi.getRandomValues(pool);
   } else {
     for (let i = 0; i < pool.length; i++) pool[i] = (Math.random() * 256) | 0;
@@ -29,7 +31,7 @@ function refill(): void {
 }
 
 export function uuid4(): string {
-  if (poolPos + 16 > pool.length) refill();
+  if (poolPos + 16 > pool.length || primingRefills > 0) refill();
   const at = poolPos;
   poolPos += 16;
   let out = '';

@@ -6,16 +6,13 @@
 // before. And the first toISOString of a process costs about 0.9 MiB of RSS (V8's date
 // formatting set-up), which init should not spend on the contexts' two timestamps.
 
+import { RARE_PATH_FIRST_CALLS } from './rare-paths.js';
+
 /** The second `cachedPrefix` was made for (epoch seconds), and `YYYY-MM-DDTHH:MM:SS` for it. */
 let cachedSecond = Number.NaN;
 let cachedPrefix = '';
-/**
- * The prefix is made afresh on the first calls, then once a second: so that code has run after
- * V8 started collecting type feedback for it, before V8 optimizes the envelope code this is
- * inlined into. Run first after that, the next second's refresh threw that optimized code away
- * and it was compiled again (20–35 ms of compiling, once per process, per function).
- */
-let freshCalls = 16;
+/** The prefix is also made afresh on the first calls (rare-paths.ts). */
+let freshCalls = RARE_PATH_FIRST_CALLS;
 
 /** `2026-11-27T04:35:09.123Z`: what `new Date(ms).toISOString()` writes, for any valid time. */
 export function isoTimestamp(time: number): string {

@@ -1,4 +1,5 @@
 import type { Context, Contexts, Event, Integration } from '../core/types.js';
+import { RARE_PATH_FIRST_CALLS } from '../core/rare-paths.js';
 import { osContext } from '../node/contexts/os.js';
 import { staticDeviceContext, withFreeMemory } from '../node/contexts/device.js';
 import { staticAppContext, withAppMemory } from '../node/contexts/app.js';
@@ -24,12 +25,6 @@ interface Cached {
  * (os.freemem() and the resident size cost 12–17 µs each here).
  */
 const MEMORY_SAMPLE_MS = 1000;
-/**
- * The first events are sampled each, and only then once a second: so the sampling code has run
- * after V8 started collecting type feedback for it, before it optimizes processEvent. A path first
- * taken after that (the next second's sample) throws the optimized code away and compiles it again.
- */
-const EVERY_EVENT_SAMPLES = 16;
 
 /**
  * Adds `contexts.runtime`, `os`, `device`, `app`, `culture` and (when the environment reveals
@@ -49,7 +44,8 @@ export function nodeContextIntegration(options: NodeContextOptions = {}): Integr
 
   /** device and app with fresh memory numbers, re-read at most once per MEMORY_SAMPLE_MS. */
   function memorySample(c: Cached, now: number): void {
-    if (now - sampledAt < MEMORY_SAMPLE_MS && now >= sampledAt && samples >= EVERY_EVENT_SAMPLES) return;
+    // The first events are each sampled too (core/rare-paths.ts).
+    if (now - sampledAt < MEMORY_SAMPLE_MS && now >= sampledAt && samples >= RARE_PATH_FIRST_CALLS) return;
     sampledAt = now;
     samples++;
     device = c.device ? withFreeMemory(c.device) : undefined;

@@ -6,51 +6,19 @@
 // A refresh that ran only on the very first call had no feedback, so the first refresh after
 // optimization left the optimized code, which was then compiled again: for the timestamp, inlined
 // into the envelope code, 20–35 ms of compiling once per process. Each of these paths now also
-// runs on the first calls. This runs a child Node with V8's test intrinsics: it lets the
-// functions run as an app would, optimizes them, takes the rare path, and asks V8 whether the
-// optimized code is still in place. Optimizing on the main thread (no concurrent compiles) keeps
-// V8's own timing out of it.
+// runs on the first calls (src/core/rare-paths.ts). This runs a child Node with V8's test
+// intrinsics: it lets the functions run as an app would, optimizes them, takes the rare path, and
+// asks V8 whether the optimized code is still in place.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runNode } from '../helpers/run-node.js';
+import { runV8Script, srcModule } from '../helpers/v8-script.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const source = (file: string) => JSON.stringify(path.resolve(here, '../../src', file));
-
-const INTRINSICS = `
-// V8's intrinsics, reachable with --allow-natives-syntax; Function keeps them out of tsx's parser.
-const status = new Function('f', 'return %GetOptimizationStatus(f)') as (f: unknown) => number;
-const prepare = new Function('f', '%PrepareFunctionForOptimization(f)') as (f: unknown) => void;
-const optimizeOnNextCall = new Function('f', '%OptimizeFunctionOnNextCall(f)') as (f: unknown) => void;
-const optimized = (f: unknown) => (status(f) & (1 << 4)) !== 0;
-`;
-
-async function runScript(name: string, body: string): Promise<string> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'faultline-rare-'));
-  try {
-    const script = path.join(dir, `${name}.mts`);
-    writeFileSync(script, INTRINSICS + body);
-    const run = await runNode(script, {
-      env: { ...process.env },
-      cwd: process.cwd(),
-      timeoutMs: 60000,
-      nodeArgs: ['--allow-natives-syntax', '--no-concurrent-recompilation'],
-    });
-    assert.equal(run.code, 0, run.stderr);
-    return run.stdout.trim();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+// Optimizing on the main thread (no concurrent compiles) keeps V8's own timing out of it.
+const run = (body: string) => runV8Script(body, ['--no-concurrent-recompilation']);
 
 test('the timestamp of a new second does not throw away the optimized isoTimestamp', async () => {
-  const out = await runScript(
-    'iso',
-    `import { isoTimestamp } from ${source('core/iso-time.ts')};
+  const out = await run(
+    `import { isoTimestamp } from ${srcModule('core/iso-time.ts')};
 const start = Date.UTC(2026, 10, 27, 12, 0, 0, 0);
 // An app's first events: all within one second.
 for (let i = 0; i < 200; i++) isoTimestamp(start + (i % 900));
@@ -67,9 +35,8 @@ console.log('still optimized', optimized(isoTimestamp), next === new Date(start 
 });
 
 test('refilling the pool of random bytes does not throw away the optimized uuid4', async () => {
-  const out = await runScript(
-    'ids',
-    `import { uuid4 } from ${source('core/ids.ts')};
+  const out = await run(
+    `import { uuid4 } from ${srcModule('core/ids.ts')};
 const seen = new Set<string>();
 for (let i = 0; i < 200; i++) seen.add(uuid4());
 prepare(uuid4);
@@ -90,9 +57,8 @@ console.log('still optimized', kept, seen.size === 1202);
 });
 
 test("the memory numbers of a new second do not throw away the contexts integration's optimized code", async () => {
-  const out = await runScript(
-    'contexts',
-    `import { nodeContextIntegration } from ${source('integrations/contexts.ts')};
+  const out = await run(
+    `import { nodeContextIntegration } from ${srcModule('integrations/contexts.ts')};
 const integration = nodeContextIntegration();
 integration.setup!({} as never);
 const processEvent = integration.processEvent!.bind(integration) as unknown as (e: object) => any;

@@ -9,30 +9,13 @@
 // running one never gets the running one's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runNode } from '../helpers/run-node.js';
+import { runV8Script, srcModule } from '../helpers/v8-script.js';
 import { normalize, normalizeEvent, OBJECT_CUT } from '../../src/core/normalize/index.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
 test("a full garbage collection leaves the normalizer's optimized code in place", async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'faultline-shape-'));
-  try {
-    const script = path.join(dir, 'walker-shape.mts');
-    const walkerUrl = JSON.stringify(path.resolve(here, '../../src/core/normalize/walker.ts'));
-    const normalizeUrl = JSON.stringify(path.resolve(here, '../../src/core/normalize/index.ts'));
-    writeFileSync(
-      script,
-      `import { Walker } from ${walkerUrl};
-import { normalizeEvent } from ${normalizeUrl};
-// V8's intrinsics, reachable with --allow-natives-syntax; Function keeps them out of tsx's parser.
-const status = new Function('f', 'return %GetOptimizationStatus(f)') as (f: unknown) => number;
-const prepare = new Function('f', '%PrepareFunctionForOptimization(f)') as (f: unknown) => void;
-const optimizeOnNextCall = new Function('f', '%OptimizeFunctionOnNextCall(f)') as (f: unknown) => void;
-const OPTIMIZED = 1 << 4;
+  const out = await runV8Script(
+    `import { Walker } from ${srcModule('core/normalize/walker.ts')};
+import { normalizeEvent } from ${srcModule('core/normalize/index.ts')};
 const opts = { depth: 5, breadth: 100, isDenied: () => false, sendDefaultPii: false };
 function oneEvent(i: number): void {
   normalizeEvent({ event_id: 'a'.repeat(32), message: 'event ' + i, tags: { n: String(i) }, extra: { i, list: [1, 'two'] } }, opts);
@@ -43,24 +26,15 @@ oneEvent(1);
 oneEvent(2);
 optimizeOnNextCall(raw);
 oneEvent(3);
-console.log('optimized before', (status(raw) & OPTIMIZED) !== 0);
+console.log('optimized before', optimized(raw));
 // No event, and so no Walker of one, is alive now.
 (globalThis as unknown as { gc(): void }).gc();
 (globalThis as unknown as { gc(): void }).gc();
-console.log('optimized after', (status(raw) & OPTIMIZED) !== 0);
+console.log('optimized after', optimized(raw));
 `,
-    );
-    const run = await runNode(script, {
-      env: { ...process.env },
-      cwd: process.cwd(),
-      timeoutMs: 60000,
-      nodeArgs: ['--allow-natives-syntax', '--expose-gc'],
-    });
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout.trim(), 'optimized before true\noptimized after true', run.stderr);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    ['--expose-gc'],
+  );
+  assert.equal(out, 'optimized before true\noptimized after true');
 });
 
 test("a pass started inside another (an app's toJSON that normalizes) gets a Walker of its own", () => {
