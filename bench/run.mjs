@@ -84,6 +84,7 @@ for (let run = 1; run <= runs; run++) {
     if (run === 1) record(driver, 'files', (await runChild(driver, 'modules')).files); // deterministic: once
     const cap = await runChild(driver, 'capture', captureIterations);
     record(driver, 'exceptionUs', cap.exceptionUs);
+    record(driver, 'exceptionMedianUs', cap.exceptionMedianUs);
     record(driver, 'messageUs', cap.messageUs);
     const cpu = await runChild(driver, 'cpu', cpuEvents);
     record(driver, 'cpuPerEventUs', cpu.cpuPerEventUs);
@@ -169,6 +170,7 @@ const rows = [
   ['process wall, cold start (ms)', 'wallMs', ''],
   ['module files loaded', 'files', '≤ 15'],
   ['captureException, caller\'s tick (µs)', 'exceptionUs', '≤ 1/3 sentry'],
+  ['captureException, caller\'s tick, median call (µs)', 'exceptionMedianUs', ''],
   [`captureException, caller's tick, after ${warmupEvents.toLocaleString('en-US')} events (µs)`, 'exceptionWarmUs', ''],
   ['captureMessage, caller\'s tick (µs)', 'messageUs', ''],
   ['CPU per event, all included (µs)', 'cpuPerEventUs', '≤ 1.3× raw'],
