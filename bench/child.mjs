@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { median } from './median.mjs';
 
 const [driverName, scenario, dsn, iterationsArg] = process.argv.slice(2);
 const iterations = Number(iterationsArg);
@@ -92,10 +93,7 @@ async function timeCalls(n, call) {
     total += took;
     if (i % 20 === 19) await tick();
   }
-  each.sort();
-  const middle = n >> 1;
-  const median = n % 2 === 1 ? each[middle] : (each[middle - 1] + each[middle]) / 2;
-  return { mean: (total * 1000) / n, median: median * 1000 };
+  return { mean: (total * 1000) / n, median: median(each) * 1000 };
 }
 
 async function capture() {

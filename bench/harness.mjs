@@ -37,8 +37,4 @@ export function runBenchChild({ args, cwd, label, timeoutMs, onTimeout, settleMs
   });
 }
 
-export function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
+export { median } from './median.mjs';
