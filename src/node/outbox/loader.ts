@@ -46,17 +46,32 @@ export class OutboxLoader {
 
   // ---- loading what a previous run left --------------------------------------------------------------
 
-  async load(): Promise<void> {
+  /**
+   * Creates the folder, or sends the outbox to memory when it cannot be written; true when the
+   * folder is ready. The writer waits for this, not for the whole load: adopting what an earlier
+   * run left takes a claim and a read per file, and captures that came meanwhile would fill the
+   * intake and be written on the caller's tick. The writer's files are held (ownership.ts) and
+   * in `state.writing`, so the load never takes them for leftovers.
+   */
+  async open(): Promise<boolean> {
+    const state = this.state;
+    const store = state.config.store;
+    if (!store) return false;
+    try {
+      await store.open();
+      return true;
+    } catch (err) {
+      state.fallBackToMemory(err);
+      return false;
+    }
+  }
+
+  /** Adopts what the folder holds, once `opened` (this loader's open()) has said it is ready. */
+  async load(opened: Promise<boolean>): Promise<void> {
     const state = this.state;
     const store = state.config.store;
     try {
-      if (!store) return;
-      try {
-        await store.open();
-      } catch (err) {
-        state.fallBackToMemory(err);
-        return;
-      }
+      if (!store || !(await opened)) return;
       const now = Date.now();
       for (const found of await store.list(now)) {
         // Closed during the load: what is not taken yet stays for the folder's next outbox.

@@ -78,8 +78,9 @@ export class Outbox implements Adopter {
     this.sender = new OutboxSender(this.state);
     this.loader = new OutboxLoader(this.state, this.sender);
     if (config.store) registerLive(config.store.directory, this);
-    this.ready = this.loader.load();
-    this.writer = new OutboxWriter(this.state, this.sender, this.ready);
+    const opened = this.loader.open();
+    this.ready = this.loader.load(opened);
+    this.writer = new OutboxWriter(this.state, this.sender, opened);
   }
 
   /** Takes over a file a closed outbox of this process still had (ownership.ts); the name stays held. */

@@ -30,18 +30,18 @@ const PER_RUN = 4 * SEGMENT_BATCH;
 
 export class OutboxWriter {
   private writeScheduled = false;
-  private loaded = false;
+  private folderReady = false;
 
   constructor(
     private readonly state: OutboxState,
     private readonly sender: OutboxSender,
-    /** The loader's run: the writer waits for it (see writeAll). */
-    ready: Promise<void>,
+    /** The loader's open(): settles once the folder exists, or the outbox has gone to memory. */
+    opened: Promise<unknown>,
   ) {
-    // The folder is created by load(); a write before that would fail and wrongly send the
-    // outbox to memory-only mode for good.
-    void ready.then(() => {
-      this.loaded = true;
+    // A write before the folder exists would fail and wrongly send the outbox to memory-only
+    // mode for good. The rest of the load (adopting leftovers) is not waited for.
+    void opened.then(() => {
+      this.folderReady = true;
       this.scheduleWrite();
     });
   }
@@ -144,7 +144,7 @@ export class OutboxWriter {
   // ---- writing ---------------------------------------------------------------------------------------
 
   scheduleWrite(): void {
-    if (this.writeScheduled || !this.loaded || this.state.intakeLength() === 0) return;
+    if (this.writeScheduled || !this.folderReady || this.state.intakeLength() === 0) return;
     this.writeScheduled = true;
     // Not unref'd on purpose: writing a few files to local disk is part of taking the envelope,
     // and a script that captures and ends should leave it on disk. The network never holds exit.
