@@ -17,15 +17,25 @@ import { httpRequester } from '../../src/node/transport-http.js';
 import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
 import { sleep, storedFiles, tempCacheDir } from './helpers.js';
 
-/** A real store whose asynchronous writes take `delay()` ms, counting the synchronous ones. */
+/**
+ * A real store whose asynchronous writes take `delay()` ms and reads `readDelay` ms, counting the
+ * synchronous writes; `reading` resolves when the first read starts (the loader is past open()).
+ */
 class SlowStore extends DiskStore {
   syncWrites = 0;
-  constructor(directory: string, private readonly delay: () => number) {
+  private readStarted!: () => void;
+  readonly reading = new Promise<void>((resolve) => (this.readStarted = resolve));
+  constructor(directory: string, private readonly delay: () => number, private readonly readDelay = 0) {
     super(directory, false);
   }
   override async write(name: string, bytes: Uint8Array): Promise<void> {
     await sleep(this.delay());
     return super.write(name, bytes);
+  }
+  override async read(name: string): Promise<Uint8Array> {
+    this.readStarted();
+    if (this.readDelay > 0) await sleep(this.readDelay);
+    return super.read(name);
   }
   override writeSync(name: string, bytes: Uint8Array): void {
     this.syncWrites++;
@@ -132,14 +142,9 @@ test('captures that come while the outbox takes over an earlier run\'s files are
   // What an earlier run left: five files, each read back in 60 ms, so the load takes 300 ms.
   const earlier = new DiskStore(folder, false);
   for (let i = 0; i < 5; i++) earlier.writeSync(newEnvelopeName(), serializeEnvelope(envelopeFor(1000 + i)));
-  const store = new (class extends SlowStore {
-    override async read(name: string): Promise<Uint8Array> {
-      await sleep(60);
-      return super.read(name);
-    }
-  })(folder, () => 0);
+  const store = new SlowStore(folder, () => 0, 60);
   const box = makeOutbox(store, { bufferSize: 20 });
-  await sleep(20); // the folder is open; the load is reading the first file
+  await store.reading; // the folder is open; the load is reading the first of its five files
   for (let i = 0; i < 200; i++) {
     assert.equal(box.send(envelopeFor(i)), true);
     if (i % 10 === 9) await new Promise((r) => setImmediate(r));
@@ -231,12 +236,7 @@ test('a close during the load: files the closing outbox was taking over go to th
   for (let i = 0; i < 6; i++) earlier.writeSync(newEnvelopeName(), serializeEnvelope(envelopeFor(i)));
   earlier.writeSync(newSegmentName(), segmentChunks([6, 7, 8].map((i) => serializeEnvelope(envelopeFor(i)))).chunks);
   // Reading a file takes 100 ms here, so the load is still under way when close comes.
-  const slowReads = new (class extends DiskStore {
-    override async read(name: string): Promise<Uint8Array> {
-      await sleep(100);
-      return super.read(name);
-    }
-  })(folder, false);
+  const slowReads = new SlowStore(folder, () => 0, 100);
   const first = makeOutbox(slowReads, { dsn: 'http://0123456789abcdef0123456789abcdef@127.0.0.1:9/42' });
   await sleep(30);
   const second = makeOutbox(new DiskStore(folder, false)); // the folder's live outbox from now on
