@@ -27,6 +27,7 @@ import { createIgnoreMatcher } from './ignore-errors.js';
 import { checkTransport } from './custom-transport.js';
 import { debugLog } from './debug-log.js';
 import { uuid4 } from './ids.js';
+import { isOwn } from './own-code.js';
 import { SDK_NAME, SDK_PACKAGE, SDK_VERSION } from './version.js';
 
 export interface ClientSetup {
@@ -53,6 +54,8 @@ export class Client implements ClientLike {
   private transport: Transport | undefined;
   private readonly integrations: Integration[];
   private readonly integrationProcessors: EventProcessor[];
+  /** Some integration's processEvent is not the SDK's own code (normalize/built-parts.ts). */
+  private readonly foreignIntegrationProcessor: boolean;
   private readonly parser: FrameParser;
   private readonly isDenied: (key: string) => boolean;
   private readonly isIgnored: (text: string) => boolean;
@@ -84,9 +87,9 @@ export class Client implements ClientLike {
       integrations: this.integrations.map((i) => i.name),
       packages: [{ name: SDK_PACKAGE, version: SDK_VERSION }],
     };
-    this.integrationProcessors = this.integrations
-      .filter((i) => typeof i.processEvent === 'function')
-      .map((i) => (event: Event, hint: EventHint) => i.processEvent!(event, hint, this));
+    const processing = this.integrations.filter((i) => typeof i.processEvent === 'function');
+    this.integrationProcessors = processing.map((i) => (event: Event, hint: EventHint) => i.processEvent!(event, hint, this));
+    this.foreignIntegrationProcessor = processing.some((i) => !isOwn(i));
 
     // The transport names the SDK in User-Agent and X-Sentry-Auth.
     this.options._sdk = this.sdk;
@@ -205,7 +208,7 @@ export class Client implements ClientLike {
       noArgument,
     });
     const event: Event = { exception: { values } };
-    return this.process(event, hint, chain, 'error');
+    return this.process(event, hint, chain, 'error', true);
   }
 
   captureMessage(message: string, level: SeverityLevel | undefined, hint: EventHint, chain: ScopeChain): string | undefined {
@@ -221,7 +224,7 @@ export class Client implements ClientLike {
       const frames = this.parser.parse(hint.syntheticException.stack, 0);
       if (frames.length) event.threads = { values: [{ stacktrace: { frames }, crashed: false, current: true }] };
     }
-    return this.process(event, hint, chain, 'info');
+    return this.process(event, hint, chain, 'info', true);
   }
 
   captureEvent(event: Event, hint: EventHint = {}, chain: ScopeChain = []): string | undefined {
@@ -233,7 +236,7 @@ export class Client implements ClientLike {
     }
     if (!this.sampleIn(event, hint)) return undefined;
     const own = ownEventCopy(event);
-    return this.process(own, hint, chain, event.exception ? 'error' : 'info');
+    return this.process(own, hint, chain, event.exception ? 'error' : 'info', false);
   }
 
   // ---- the pipeline -----------------------------------------------------------------------------
@@ -258,7 +261,12 @@ export class Client implements ClientLike {
     return false;
   }
 
-  private process(event: Event, hint: EventHint, chain: ScopeChain, defaultLevel: SeverityLevel): string | undefined {
+  /**
+   * `built`: the event's stack traces were made by the SDK (captureException, captureMessage), not
+   * handed in (captureEvent). If only the SDK's own processors run on it too, normalization may keep
+   * those frames instead of copying them (normalize/built-parts.ts).
+   */
+  private process(event: Event, hint: EventHint, chain: ScopeChain, defaultLevel: SeverityLevel, built: boolean): string | undefined {
     const o = this.options;
     const eventId = typeof event.event_id === 'string' && /^[0-9a-f]{32}$/.test(event.event_id) ? event.event_id : uuid4();
     event.event_id = eventId;
@@ -276,12 +284,15 @@ export class Client implements ClientLike {
     addTraceContext(event, chain);
     if (attachments) hint.attachments = (hint.attachments ?? []).concat(attachments);
 
+    let ownPipeline = built && !this.foreignIntegrationProcessor;
     let processed: Event | null = event;
     if (this.integrationProcessors.length) processed = runProcessors(processed, hint, this.integrationProcessors);
     if (processed) {
       for (const scope of chain) {
-        if (scope._eventProcessors.length === 0) continue;
-        processed = runProcessors(processed, hint, scope._eventProcessors);
+        const processors = scope._eventProcessors;
+        if (processors.length === 0) continue;
+        if (ownPipeline) for (const processor of processors) if (!isOwn(processor)) ownPipeline = false;
+        processed = runProcessors(processed, hint, processors);
         if (!processed) break;
       }
     }
@@ -297,6 +308,7 @@ export class Client implements ClientLike {
       maxValueLength: o.maxValueLength,
       isDenied: this.isDenied,
       sendDefaultPii: o.sendDefaultPii,
+      ownPipeline,
     });
 
     if (o.beforeSend) {

@@ -11,6 +11,7 @@ import { createFrameParser, type FrameParser } from '../core/stacktrace.js';
 import { debugLog } from '../core/debug-log.js';
 import { applyContextLines, DEFAULT_CONTEXT_LINES, MAX_LINE_LENGTH, SourceFileCache } from '../node/source-context.js';
 import { rememberCompiledPosition, SourceMapResolver, type OriginalPosition } from '../node/source-maps.js';
+import { markOwn } from '../core/own-code.js';
 
 export interface ContextLinesOptions {
   /** Lines before and after (default 5). */
@@ -105,7 +106,7 @@ export function contextLinesIntegration(opts: ContextLinesOptions = {}): Integra
     if (includeContext) addContext(frames);
   }
 
-  return {
+  return markOwn({
     name: 'ContextLines',
     setup(client: ClientLike) {
       const o = client.getOptions();
@@ -126,5 +127,5 @@ export function contextLinesIntegration(opts: ContextLinesOptions = {}): Integra
       files.clear();
       maps.clear();
     },
-  };
+  });
 }

@@ -5,6 +5,7 @@ import { staticDeviceContext, withFreeMemory } from '../node/contexts/device.js'
 import { staticAppContext, withAppMemory } from '../node/contexts/app.js';
 import { cultureContext } from '../node/contexts/culture.js';
 import { detectCloudResource } from '../node/contexts/cloud.js';
+import { markOwn } from '../core/own-code.js';
 
 export interface NodeContextOptions {
   os?: boolean;
@@ -70,7 +71,7 @@ export function nodeContextIntegration(options: NodeContextOptions = {}): Integr
     };
   }
 
-  return {
+  return markOwn({
     name: 'NodeContext',
     setup() {
       cached ??= compute();
@@ -95,5 +96,5 @@ export function nodeContextIntegration(options: NodeContextOptions = {}): Integr
       event.contexts = contexts;
       return event;
     },
-  };
+  });
 }

@@ -1,4 +1,5 @@
 import type { Event, EventHint, Exception, Integration } from '../core/types.js';
+import { markOwn } from '../core/own-code.js';
 
 /**
  * Drops an event that repeats the one sent just before it: the same Error object, or the same
@@ -8,7 +9,7 @@ import type { Event, EventHint, Exception, Integration } from '../core/types.js'
  */
 export function dedupeIntegration(): Integration {
   let previous: { event: Event; original: unknown } | undefined;
-  return {
+  return markOwn({
     name: 'Dedupe',
     processEvent(event: Event, hint: EventHint): Event | null {
       if (!previous) return event;
@@ -21,7 +22,7 @@ export function dedupeIntegration(): Integration {
     onEventQueued(event: Event, hint: EventHint): void {
       previous = { event, original: hint.originalException };
     },
-  };
+  });
 }
 
 function isSameEvent(a: Event, b: Event): boolean {

@@ -7,12 +7,13 @@ import type { ClientLike, Event, EventHint, Integration } from '../core/types.js
 import { debugLog } from '../core/debug-log.js';
 import { acquireCollector, releaseCollector, type CollectorOptions, type LocalVariablesCollector } from '../node/local-variables/collector.js';
 import { attachVars } from '../node/local-variables/attach.js';
+import { markOwn } from '../core/own-code.js';
 
 export type LocalVariablesOptions = CollectorOptions;
 
 export function localVariablesIntegration(opts: LocalVariablesOptions = {}): Integration {
   let collector: LocalVariablesCollector | undefined;
-  return {
+  return markOwn({
     name: 'LocalVariables',
     setup(client: ClientLike) {
       // Registered by default but idle: pausing on every exception is only worth it when asked for.
@@ -37,5 +38,5 @@ export function localVariablesIntegration(opts: LocalVariablesOptions = {}): Int
       if (collector) releaseCollector(collector);
       collector = undefined;
     },
-  };
+  });
 }

@@ -1,5 +1,6 @@
 import type { Event, Integration } from '../core/types.js';
 import { createModuleCollector } from '../node/contexts/modules.js';
+import { markOwn } from '../core/own-code.js';
 
 /**
  * `event.modules`: name → version of the packages the app has loaded or declares (the Python
@@ -10,7 +11,7 @@ export function modulesIntegration(): Integration {
   let collector: ReturnType<typeof createModuleCollector> | undefined;
   let last: Record<string, string> | undefined;
   let lastHasAny = false;
-  return {
+  return markOwn({
     name: 'Modules',
     processEvent(event: Event, _hint, client): Event {
       if (event.type === 'transaction' || event.modules) return event;
@@ -23,5 +24,5 @@ export function modulesIntegration(): Integration {
       if (lastHasAny) event.modules = modules;
       return event;
     },
-  };
+  });
 }

@@ -7,6 +7,7 @@ import { addBreadcrumb, captureEvent } from '../core/api.js';
 import { captureAutoException } from './capture-auto.js';
 import { knownLogLevel } from '../core/logs/levels.js';
 import type { LogLevel } from '../core/logs/types.js';
+import { markOwn } from '../core/own-code.js';
 
 export interface LogRecord {
   level: SeverityLevel;
@@ -54,11 +55,11 @@ function captureRecord(record: LogRecord, mechanismType: string): void {
     captureAutoException(record.error, { type: mechanismType, handled: true }, (scope) => {
       scope.setLevel(record.level);
       if (hasFields) scope.setExtras(record.fields);
-      scope.addEventProcessor((event) => {
+      scope.addEventProcessor(markOwn((event: Event) => {
         event.logger ??= record.logger;
         if (record.message) event.logentry ??= { formatted: record.message };
         return event;
-      });
+      }));
     });
     return;
   }

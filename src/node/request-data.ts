@@ -7,6 +7,7 @@ import type { ClientLike, Event, EventProcessor, RequestData } from '../core/typ
 import { getClient } from '../core/api.js';
 import { keyMatcherFor } from './key-matcher-for.js';
 import { splitUrl } from './url-parts.js';
+import { markOwn } from '../core/own-code.js';
 
 /** What a framework knows about a request that node:http does not. */
 export interface RequestDetails {
@@ -38,14 +39,14 @@ const PII_HEADERS = new Set(['cookie', 'set-cookie', 'authorization', 'proxy-aut
 
 /** An event processor that fills `request`, `transaction` and `user.ip_address` from `req`. */
 export function requestDataProcessor(req: IncomingMessage): EventProcessor {
-  return (event: Event): Event => {
+  return markOwn((event: Event): Event => {
     try {
       addRequestData(event, req, getClient());
     } catch {
       // A strange request object must never cost the event.
     }
     return event;
-  };
+  });
 }
 
 export function addRequestData(event: Event, req: IncomingMessage, client: ClientLike | undefined): void {

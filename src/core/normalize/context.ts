@@ -19,6 +19,12 @@ export interface NormalizeEventOptions {
    * the official event schema has no `_meta`, so an event carrying it fails the conformance check.
    */
   attachMeta?: boolean;
+  /**
+   * Only faultline's own code has touched the event since it was built: no event processor but
+   * the SDK's own ran (the client knows). The stack traces the SDK made are then kept as they are
+   * once checked, instead of copied (built-parts.ts).
+   */
+  ownPipeline?: boolean;
 }
 
 /** How deep and wide each area of the event may be, derived once per call from the options. */
@@ -49,6 +55,11 @@ export interface EventContext {
   w: Walker;
   p: Profiles;
   opts: NormalizeEventOptions;
+  /**
+   * The stack traces the SDK built may be kept rather than copied (built-parts.ts): an own
+   * pipeline, and no maxValueLength that could cut their text.
+   */
+  ownPipeline: boolean;
 }
 
 /** Upper bound of a protocol field name with its quotes, colon and comma. */

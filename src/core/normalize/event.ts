@@ -25,6 +25,7 @@ import { user } from './user.js';
 import { request } from './request.js';
 import { breadcrumbs } from './breadcrumbs.js';
 import { exceptions, logentry, stacktrace, threads } from './frames.js';
+import { sdkInfoCopy } from './built-parts.js';
 
 /**
  * The event as it may be sent: a new object, JSON-safe, scrubbed, within the depth/breadth limits
@@ -45,9 +46,10 @@ function buildEvent(event: Event, opts: NormalizeEventOptions): Event {
   const p = profilesFor(depth, breadth);
   const attachMeta = opts.attachMeta === true;
   const isDenied = typeof opts.isDenied === 'function' ? opts.isDenied : undefined;
-  const w = takeWalker(isDenied, validMaxValueLength(opts.maxValueLength), attachMeta, p.protocol);
+  const maxValueLength = validMaxValueLength(opts.maxValueLength);
+  const w = takeWalker(isDenied, maxValueLength, attachMeta, p.protocol);
   try {
-    const cx: EventContext = { w, p, opts };
+    const cx: EventContext = { w, p, opts, ownPipeline: opts.ownPipeline === true && maxValueLength === undefined };
 
     // Annotations made before us (the scope's breadcrumb count) are kept and added to.
     if (attachMeta) {
@@ -150,6 +152,8 @@ function field(cx: EventContext, key: string, value: unknown, event: Event, out:
       if (!Array.isArray(value)) return undefined;
       w.fixed += 3;
       return value.map((item) => w.raw(stringify(item) ?? 'null'));
+    case 'sdk':
+      return sdkInfoCopy(w, value) ?? protocolValue(cx, value);
     case 'event_id':
     case 'platform':
     case 'level':
@@ -160,7 +164,6 @@ function field(cx: EventContext, key: string, value: unknown, event: Event, out:
     case 'dist':
     case 'environment':
     case 'type':
-    case 'sdk':
     case 'modules':
     case 'transaction_info':
     case 'measurements':

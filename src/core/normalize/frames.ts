@@ -3,12 +3,17 @@
 // lines, frame variables) under the databag limits.
 
 import { arrayLength, readKey } from './shared.js';
+import { builtExceptions, builtFrames, builtMechanism } from './built-parts.js';
 import { asObjectResult, eachField, FIELD_BYTES, isRecord, protocolValue, textValue, valuesOf, type EventContext } from './context.js';
 
 const THREAD_FIELDS = new Set(['id', 'name', 'crashed', 'current', 'main', 'state', 'held_locks']);
 const STACKTRACE_FIELDS = new Set(['registers', 'lang', 'snapshot', 'instruction_addr_adjustment']);
 
-export function exceptions(cx: EventContext, value: unknown): { values: unknown[] } | undefined {
+export function exceptions(cx: EventContext, value: unknown): unknown {
+  if (cx.ownPipeline) {
+    const kept = builtExceptions(cx.w, value, cx.p.sourceLines.breadth);
+    if (kept !== undefined) return kept;
+  }
   return valuesOf(cx, value, exception);
 }
 
@@ -39,7 +44,7 @@ function exception(cx: EventContext, entry: Record<string, unknown>): Record<str
     w.fixed += FIELD_BYTES;
   }
   if ((v = entry.mechanism) !== undefined) {
-    out.mechanism = protocolValue(cx, v);
+    out.mechanism = (cx.ownPipeline ? builtMechanism(w, v) : undefined) ?? protocolValue(cx, v);
     w.fixed += FIELD_BYTES;
   }
   if ((v = entry.stacktrace) !== undefined) {
@@ -78,6 +83,10 @@ export function stacktrace(cx: EventContext, value: unknown): Record<string, unk
 function frames(cx: EventContext, value: unknown): unknown[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const { w } = cx;
+  if (cx.ownPipeline) {
+    const kept = builtFrames(w, value, cx.p.sourceLines.breadth);
+    if (kept !== undefined) return kept;
+  }
   const out: unknown[] = [];
   w.fixed += 3;
   const length = arrayLength(value);
