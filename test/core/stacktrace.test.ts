@@ -299,6 +299,10 @@ test('repeated stacks come back as fresh copies, so callers may change them', ()
   assert.equal(top(second).context_line, undefined);
   assert.equal(top(second).in_app, true);
   assert.deepEqual(p.parse(stack, 1), second.slice(0, -1), 'a different skip is not served from the cache');
+  assert.deepEqual(p.parse(stack), second, 'nor is the skip asked before');
+  const other = stackFrom('constructorStack').replace(/:(\d+):/, ':999:');
+  assert.notDeepEqual(p.parse(other), second, 'the last stack served is not taken for another');
+  assert.deepEqual(p.parse(stack), second);
   // Many distinct stacks do not grow the cache without bound or change results.
   for (let i = 0; i < 300; i++) p.parse(`Error\n    at f${i} (/x/${i}.js:1:1)`);
   assert.deepEqual(p.parse(stack), second);
