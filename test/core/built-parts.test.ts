@@ -79,7 +79,19 @@ describe('normalizeEvent with ownPipeline', () => {
       { requiredKeys: [] },
     );
     const mechanism = fc.dictionary(fc.constantFrom('type', 'handled', 'synthetic', 'exception_id', 'parent_id', 'source', 'data'), anyValue);
-    const entry = fc.record({ type: maybe(text), value: maybe(text), mechanism: maybe(mechanism), stacktrace: fc.option(fc.record({ frames: fc.array(frame, { maxLength: 4 }) }), { nil: undefined }) }, { requiredKeys: [] });
+    const rare = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 8 });
+    const entry = fc.record(
+      {
+        type: maybe(text),
+        value: maybe(text),
+        mechanism: maybe(mechanism),
+        stacktrace: fc.option(fc.record({ frames: fc.array(frame, { maxLength: 4 }) }), { nil: undefined }),
+        // Fields the SDK never sets: the copy keeps one and drops the other.
+        thread_id: rare(anyValue),
+        not_a_field: rare(anyValue),
+      },
+      { requiredKeys: [] },
+    );
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 3 }), (values) => {
         const a = structuredClone(values);

@@ -20,6 +20,8 @@ import { FIELD_BYTES } from './context.js';
 const STRING_BYTES = 3 + FIELD_BYTES;
 const NUMBER_BYTES = 26 + FIELD_BYTES;
 const BOOLEAN_BYTES = 6 + FIELD_BYTES;
+/** The fields of an exception entry the SDK builds (exceptions.ts). */
+const ENTRY_KEYS = new Set(['type', 'value', 'module', 'mechanism', 'stacktrace']);
 
 /**
  * `exception` itself (`{ values: [...] }`) when each entry is as the SDK made it, with type and
@@ -46,10 +48,11 @@ export function builtExceptions(w: Walker, value: unknown, maxSourceLines: numbe
 
 function builtException(w: Walker, entry: unknown, maxSourceLines: number): boolean {
   if (!isPlainObject(entry)) return false;
+  // One entry or a few per event: its keys are checked too, so nothing the copy would drop is kept.
+  for (const key in entry) if (!ENTRY_KEYS.has(key)) return false;
   const { type, value, module, mechanism, stacktrace } = entry;
   if (typeof type !== 'string' || typeof value !== 'string') return false;
   if (module !== undefined && typeof module !== 'string') return false;
-  if (entry.thread_id !== undefined) return false;
   w.units += type.length + value.length + (module === undefined ? 0 : module.length);
   w.fixed += 3 + 3 * STRING_BYTES;
   if (mechanism !== undefined && builtMechanism(w, mechanism) === undefined) return false;
