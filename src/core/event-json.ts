@@ -14,6 +14,7 @@
 // trace, a `toJSON` on the way, a stack trace shared by two places) is serialized the usual way.
 
 import { RecentList } from './recent-list.js';
+import { isPlainObject } from './plain-object.js';
 
 /** Stack traces remembered: the last few distinct ones (causes included), most recent first. */
 const MAX_REMEMBERED = 16;
@@ -225,10 +226,4 @@ function copyFrames(frames: unknown[]): RememberedFrames | undefined {
 /** Values JSON writes the same way every time, and that `===` tells apart exactly (NaN never matches). */
 function isPrimitive(value: unknown): boolean {
   return value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number';
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && (value as { toJSON?: unknown }).toJSON === undefined;
 }

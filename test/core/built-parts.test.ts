@@ -115,6 +115,17 @@ describe('normalizeEvent with ownPipeline', () => {
     assert.equal(vars.a.b.c.d.e, '[Object]');
   });
 
+  test('a frame or entry that JSON would write through its own toJSON is copied', () => {
+    for (const where of ['frame', 'entry'] as const) {
+      const exception = sdkException();
+      const target = (where === 'frame' ? exception.values[0]!.stacktrace!.frames[0]! : exception.values[0]!) as object;
+      Object.defineProperty(target, 'toJSON', { value: () => ({ replaced: true }), enumerable: false });
+      const kept = normalizeEvent(event(exception), options({ ownPipeline: true }));
+      assert.notEqual(kept.exception, exception, where);
+      assert.equal(JSON.stringify(kept), JSON.stringify(normalizeEvent(event(sdkException()), options())), where);
+    }
+  });
+
   test('with maxValueLength, the text is cut as before (nothing is kept)', () => {
     const exception = sdkException('x'.repeat(500));
     const out = normalizeEvent(event(exception), options({ ownPipeline: true, maxValueLength: 50 }));

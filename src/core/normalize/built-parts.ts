@@ -14,6 +14,7 @@
 
 import type { Walker } from './walker.js';
 import { FIELD_BYTES } from './context.js';
+import { isPlainObject } from '../plain-object.js';
 
 // What the copy counts for each kind of value (walker.ts): quotes and comma for a string, the
 // longest a double prints as for a number, `false,` for a boolean.
@@ -63,10 +64,6 @@ function builtException(w: Walker, entry: unknown, maxSourceLines: number): bool
     w.fixed += 3 + 2 * FIELD_BYTES;
   }
   return true;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 /**
@@ -128,13 +125,13 @@ export function builtFrames(w: Walker, frames: unknown[], maxSourceLines: number
       fixed += STRING_BYTES;
     }
     if ((v = f.pre_context) !== undefined) {
-      const counted = sourceLineUnits(v, maxSourceLines);
+      const counted = stringListUnits(v, maxSourceLines);
       if (counted < 0) return undefined;
       units += counted;
       fixed += FIELD_BYTES + 3 + 3 * (v as string[]).length;
     }
     if ((v = f.post_context) !== undefined) {
-      const counted = sourceLineUnits(v, maxSourceLines);
+      const counted = stringListUnits(v, maxSourceLines);
       if (counted < 0) return undefined;
       units += counted;
       fixed += FIELD_BYTES + 3 + 3 * (v as string[]).length;
@@ -186,7 +183,7 @@ export function sdkInfoCopy(w: Walker, value: unknown): Record<string, unknown> 
   let fixed = 3 + 2 * STRING_BYTES;
   const out: Record<string, unknown> = { name, version };
   if (integrations !== undefined) {
-    const counted = sourceLineUnits(integrations, Infinity);
+    const counted = stringListUnits(integrations, Infinity);
     if (counted < 0) return undefined;
     out.integrations = (integrations as string[]).slice();
     units += counted;
@@ -218,7 +215,7 @@ export function sdkInfoCopy(w: Walker, value: unknown): Record<string, unknown> 
 }
 
 /** Code units of a list of strings of at most `max` entries, or -1 when it is not one. */
-function sourceLineUnits(value: unknown, max: number): number {
+function stringListUnits(value: unknown, max: number): number {
   if (!Array.isArray(value) || value.length > max) return -1;
   let units = 0;
   for (let i = 0; i < value.length; i++) {
