@@ -216,11 +216,27 @@ if (footprint) {
   lines.push(`| installed packages | ${f.packages} | ${s.packages} | 0 | 0 | – | ${ratio(f.packages, s.packages)} | – | – | ≤ 4${verdict(f.packages <= 4)} |`);
 }
 
+/**
+ * ` (family F, model M)` from /proc/cpuinfo, or nothing. A VM may name every host CPU "AMD EPYC"
+ * while the hosts behind it differ by a generation (the absolute figures then move by half, and
+ * some ratios with them), so a run's table says which one it ran on.
+ */
+function cpuGeneration() {
+  try {
+    const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const family = /^cpu family\s*:\s*(\d+)/m.exec(info)?.[1];
+    const model = /^model\s*:\s*(\d+)/m.exec(info)?.[1];
+    return family && model ? ` (family ${family}, model ${model})` : '';
+  } catch {
+    return '';
+  }
+}
+
 // The copy the driver imports: bench/node_modules if bench/ was installed on its own, else the root's.
 const sentryVersion = createRequire(path.join(benchDir, 'drivers', 'sentry.mjs'))('@sentry/node/package.json').version;
 const faultlineVersion = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version;
 const cpus = os.cpus();
-console.log(`faultline ${faultlineVersion} vs @sentry/node ${sentryVersion} · node ${process.version} · ${os.platform()} ${os.arch()} · ${cpus.length} × ${cpus[0]?.model?.trim() ?? '?'} · ${new Date().toISOString().slice(0, 10)}`);
+console.log(`faultline ${faultlineVersion} vs @sentry/node ${sentryVersion} · node ${process.version} · ${os.platform()} ${os.arch()} · ${cpus.length} × ${cpus[0]?.model?.trim() ?? '?'}${cpuGeneration()} · ${new Date().toISOString().slice(0, 10)}`);
 console.log(`${runs} runs${quick ? ' (--quick)' : ''}, median (min–max); capture latency over ${captureIterations.toLocaleString('en-US')} calls; CPU over ${cpuEvents} events after 100, and again after ${warmupEvents.toLocaleString('en-US')}; flood of ${floodSize.toLocaleString('en-US')}.`);
 console.log('');
 console.log(lines.join('\n'));
