@@ -3,6 +3,8 @@
 // fixtures/late-http.ts), since whether a built-in is loaded is per process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { runNode } from '../helpers/run-node.js';
 
@@ -16,14 +18,21 @@ interface Outcome {
 }
 
 async function run(env: Record<string, string>): Promise<Outcome> {
-  const result = await runNode(FIXTURE, {
-    // A DSN nothing listens on: the fixture captures nothing, so nothing is sent.
-    env: { ...process.env, FAULTLINE_DSN: 'http://0123456789abcdef0123456789abcdef@127.0.0.1:9/1', ...env },
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    timeoutMs: 20_000,
-  });
-  assert.equal(result.code, 0, `the fixture failed:\n${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split('\n').pop()!) as Outcome;
+  // The DSN is only there to enable the client, and nothing listens on it: what the fixture would
+  // send (the transactions of its own server, with tracing on) stays in an outbox folder of this
+  // run's own, removed after it, not in the OS temp folder where the next run would retry it.
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-late-http-'));
+  try {
+    const result = await runNode(FIXTURE, {
+      env: { ...process.env, FAULTLINE_DSN: 'http://0123456789abcdef0123456789abcdef@127.0.0.1:9/1', FAULTLINE_CACHE_DIR: cacheDir, ...env },
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      timeoutMs: 20_000,
+    });
+    assert.equal(result.code, 0, `the fixture failed:\n${result.stderr}`);
+    return JSON.parse(result.stdout.trim().split('\n').pop()!) as Outcome;
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
 }
 
 test('tracing off, node:http loaded after init: init does not load it; its first request goes without trace headers, the next ones carry them', async () => {
