@@ -231,8 +231,11 @@ let unwrapped: NodeModule[] = [];
  * (this request already has its headers written; the next ones get trace headers).
  */
 const onFirstNodeRequest = guarded('http(s) detection', () => {
-  const loaded = unwrapped.filter((m) => isBuiltinLoaded(m.name));
-  if (loaded.length === 0) return;
+  // Asked on every node:http(s) request while one module stays unwrapped (an app that never
+  // loads https): nothing is allocated until a module turns up loaded.
+  let loaded: NodeModule[] | undefined;
+  for (const m of unwrapped) if (isBuiltinLoaded(m.name)) (loaded ??= []).push(m);
+  if (loaded === undefined) return;
   unwrapped = unwrapped.filter((m) => !loaded.includes(m));
   if (unwrapped.length === 0) diagnosticsChannel.unsubscribe('http.client.request.start', onFirstNodeRequest);
   if (propagating) for (const m of loaded) wrapNodeModule(m);
