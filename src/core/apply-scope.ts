@@ -65,6 +65,10 @@ export function applyScopesToEvent(
     if (crumbs.length > maxBreadcrumbs) {
       truncated += crumbs.length - maxBreadcrumbs;
       crumbs = crumbs.slice(crumbs.length - maxBreadcrumbs);
+    } else if (crumbSources === 1 && crumbs !== own) {
+      // One scope's own list, not yet copied: the event gets a list of its own, so a processor or
+      // beforeSend that edits it does not edit what the scope keeps for the events after.
+      crumbs = crumbs.slice();
     }
     event.breadcrumbs = { values: crumbs };
     if (truncated > 0) {
@@ -110,9 +114,31 @@ export function runProcessors(
       debugLog.warn('an event processor returned a non-object; ignored');
       continue;
     }
+    if (isThenable(result)) {
+      debugLog.error('an event processor returned a Promise; processors run synchronously, so its result is ignored and the event continues unchanged');
+      continue;
+    }
     current = result;
   }
   return current;
+}
+
+/**
+ * True for a Promise or other thenable, which a hook of the synchronous pipeline cannot wait for
+ * (SPEC.md decision 1: the capture's answer is known at once). Its rejection is handled here, so
+ * an async hook that fails does not become an unhandled rejection that ends the app.
+ */
+export function isThenable(value: object): boolean {
+  let thenable = false;
+  try {
+    const then = (value as { then?: unknown }).then;
+    if (typeof then !== 'function') return false;
+    thenable = true;
+    then.call(value, undefined, () => undefined);
+  } catch {
+    // A `then` that throws when called: still a thenable, and still not an event.
+  }
+  return thenable;
 }
 
 /**

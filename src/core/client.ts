@@ -21,7 +21,8 @@ import { createFrameParser } from './stacktrace.js';
 import { exceptionsFromError } from './exceptions.js';
 import { normalizeEvent } from './normalize/index.js';
 import { createKeyMatcher } from './scrub.js';
-import { addTraceContext, applyScopesToEvent, runProcessors, type ScopeChain } from './apply-scope.js';
+import { markInApp } from './in-app.js';
+import { addTraceContext, applyScopesToEvent, isThenable, runProcessors, type ScopeChain } from './apply-scope.js';
 import { describeError, messageOf, ownEventCopy } from './event-input.js';
 import { createIgnoreMatcher } from './ignore-errors.js';
 import { checkTransport } from './custom-transport.js';
@@ -198,7 +199,10 @@ export class Client implements ClientLike {
       debugLog.log('event dropped: matched ignoreErrors');
       return undefined;
     }
-    if (!this.sampleIn()) return undefined;
+    // Without an errorSampler, sampling comes before the event is built, so a sampled-out error
+    // costs almost nothing; the sampler is given the exception it decides on (SPEC.md decision 2).
+    const sampler = this.options.errorSampler;
+    if (!sampler && !this.sampleIn()) return undefined;
     const mechanism = hint.mechanism ? { ...MANUAL_MECHANISM, ...hint.mechanism } : MANUAL_MECHANISM;
     const values = exceptionsFromError(error, {
       parser: this.parser,
@@ -208,6 +212,7 @@ export class Client implements ClientLike {
       noArgument,
     });
     const event: Event = { exception: { values } };
+    if (sampler && !this.sampleIn(event, hint)) return undefined;
     return this.process(event, hint, chain, 'error', true);
   }
 
@@ -217,9 +222,11 @@ export class Client implements ClientLike {
       debugLog.log('message dropped: matched ignoreErrors');
       return undefined;
     }
-    if (!this.sampleIn()) return undefined;
+    const sampler = this.options.errorSampler;
+    if (!sampler && !this.sampleIn()) return undefined;
     const event: Event = { logentry: { formatted: message } };
     if (level) event.level = level;
+    if (sampler && !this.sampleIn(event, hint)) return undefined;
     if (this.options.attachStacktrace && hint.syntheticException?.stack) {
       const frames = this.parser.parse(hint.syntheticException.stack, 0);
       if (frames.length) event.threads = { values: [{ stacktrace: { frames }, crashed: false, current: true }] };
@@ -271,7 +278,7 @@ export class Client implements ClientLike {
     const eventId = typeof event.event_id === 'string' && /^[0-9a-f]{32}$/.test(event.event_id) ? event.event_id : uuid4();
     event.event_id = eventId;
     hint.event_id = eventId;
-    if (typeof event.timestamp !== 'number') event.timestamp = Date.now() / 1000;
+    if (typeof event.timestamp !== 'number') event.timestamp = givenTimestamp(event.timestamp) ?? Date.now() / 1000;
     event.platform ??= 'node';
     if (o.release !== undefined && event.release === undefined) event.release = o.release;
     if (o.environment !== undefined && event.environment === undefined) event.environment = o.environment;
@@ -302,6 +309,15 @@ export class Client implements ClientLike {
       return undefined;
     }
 
+    // Frames the SDK parsed are marked already; a hand-built event's, or a processor's, may not be.
+    if (!ownPipeline) {
+      try {
+        markInApp(processed, this.parser.describePath);
+      } catch (err) {
+        debugLog.warn('in-app marking failed; frames are sent as they are', err);
+      }
+    }
+
     let final: Event = normalizeEvent(processed, {
       depth: o.normalizeDepth,
       breadth: o.normalizeMaxBreadth,
@@ -317,6 +333,10 @@ export class Client implements ClientLike {
         result = o.beforeSend(final, hint);
       } catch (err) {
         debugLog.error('beforeSend threw; the event is dropped', err);
+        result = null;
+      }
+      if (result && typeof result === 'object' && isThenable(result)) {
+        debugLog.error('beforeSend returned a Promise; it runs synchronously (the capture answers at once), so the event is dropped: return the event itself, or null');
         result = null;
       }
       if (result && typeof result === 'object') {
@@ -385,4 +405,13 @@ export class Client implements ClientLike {
     }
     return ok;
   }
+}
+
+/**
+ * A `captureEvent` timestamp given as a Date or an RFC 3339 string (both are valid in the
+ * protocol), in Unix seconds; undefined for anything else, which gets the capture's time.
+ */
+function givenTimestamp(value: unknown): number | undefined {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' && value ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? ms / 1000 : undefined;
 }

@@ -199,7 +199,7 @@ export class Scope {
 
   addEventProcessor(processor: EventProcessor): this {
     if (typeof processor !== 'function') return invalid(this, 'addEventProcessor', 'expected a function');
-    if (this._eventProcessors.length >= MAX_EVENT_PROCESSORS) {
+    if (this._eventProcessors.length > MAX_EVENT_PROCESSORS) {
       debugLog.warn('more than 20 event processors on one scope; clearing them (a processor added per request?)');
       this._eventProcessors = [];
     }

@@ -3,25 +3,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as faultline from '../../src/index.js';
 import { useSentryServer } from '../helpers/sdk-harness.js';
-import { sentEvents } from '../helpers/flushed.js';
+import { byMessage, captureKit, EVENT_ID as ID } from '../helpers/capture-kit.js';
 
 const server = useSentryServer({ beforeEach: ['resetScopes', 'clearEnvelopes', 'resetReplies'] });
-const ID = /^[0-9a-f]{32}$/;
-
-// These tests pin the capture pipeline's contract over the in-memory transport (`offline: false`);
-// the durable outbox that is the Node default has its own tests in test/delivery/.
-function init(extra: faultline.Options = {}) {
-  return faultline.init({ dsn: server.dsn, release: 'app@1.0.0', environment: 'test', offline: false, ...extra });
-}
-
-const sent = () => sentEvents(server);
-
-/** The event whose message is `text`: envelopes travel in parallel, so arrival order is not capture order. */
-function byMessage(events: any[], text: string): any {
-  const event = events.find((e) => e.logentry?.formatted === text);
-  assert.ok(event, `an event with the message ${text}`);
-  return event;
-}
+const { init, sent } = captureKit(server);
 
 function throwDeep(depth: number): never {
   if (depth === 0) throw new TypeError('deep failure');
@@ -126,6 +111,61 @@ describe('captureMessage and captureEvent', () => {
     assert.equal(events[0].message, undefined);
   });
 
+  test('level aliases are mapped wherever the level is set: captureEvent, processors, breadcrumbs', async () => {
+    init({ beforeBreadcrumb: (crumb) => (crumb.message === 'traced' ? { ...crumb, level: 'trace' as never } : crumb) });
+    faultline.getIsolationScope().addEventProcessor((event) => (event.logentry?.formatted === 'from processor' ? { ...event, level: 'critical' as never } : event));
+    faultline.addBreadcrumb({ message: 'traced', level: 'info' });
+    faultline.captureEvent({ message: 'from event', level: 'WARN' as never, breadcrumbs: [{ message: 'own', level: 'log' as never }] });
+    faultline.captureMessage('from processor');
+    faultline.captureEvent({ message: 'not a level', level: 'loud' as never });
+    // sentEvents checks every envelope with the protocol kit, the official event schema included.
+    const events = await sent();
+    const fromEvent = events.find((e) => e.logentry?.formatted === 'from event');
+    assert.equal(fromEvent.level, 'warning');
+    assert.deepEqual(Object.fromEntries(fromEvent.breadcrumbs.values.map((c: any) => [c.message, c.level])), { traced: 'debug', own: 'info' });
+    assert.equal(byMessage(events, 'from processor').level, 'fatal');
+    // Not a level at all: left out, so the server's default (error) applies instead of a rejected field.
+    assert.equal('level' in events.find((e) => e.logentry?.formatted === 'not a level'), false);
+  });
+
+  test("captureEvent's frames get in_app where they have none (SPEC.md decision 2's in-app step)", async () => {
+    init();
+    const root = process.cwd();
+    const frames = [
+      { abs_path: `${root}/src/app.js`, filename: 'src/app.js', function: 'handler' },
+      { abs_path: `${root}/node_modules/lib/index.js`, function: 'dependency' },
+      { filename: 'lib/util.js', function: 'relative' },
+      { filename: 'node_modules/x/y.js', function: 'relativeDependency' },
+      { filename: 'node:internal/process/task_queues', function: 'nodeInternal' },
+      { abs_path: `${root}/src/vendored.js`, function: 'toldNotInApp', in_app: false },
+      { function: 'noLocation' },
+    ];
+    faultline.captureEvent({ exception: { values: [{ type: 'Error', value: 'hand-built', stacktrace: { frames } }] } });
+    const [event] = await sent();
+    const inApp = Object.fromEntries(event.exception.values[0].stacktrace.frames.map((f: any) => [f.function, f.in_app]));
+    assert.deepEqual(inApp, {
+      handler: true,
+      dependency: false,
+      relative: true,
+      relativeDependency: false,
+      nodeInternal: false,
+      toldNotInApp: false,
+      noLocation: undefined,
+    });
+    assert.equal(frames[0]!.hasOwnProperty('in_app'), false, "the caller's frames are not changed");
+  });
+
+  test('captureEvent keeps a timestamp given as a Date or an RFC 3339 string', async () => {
+    init();
+    faultline.captureEvent({ message: 'as a Date', timestamp: new Date('2020-01-01T00:00:00Z') as never });
+    faultline.captureEvent({ message: 'as text', timestamp: '2020-01-02T00:00:00.500Z' as never });
+    faultline.captureEvent({ message: 'not a time', timestamp: 'yesterday' as never });
+    const events = await sent();
+    assert.equal(byMessage(events, 'as a Date').timestamp, 1577836800);
+    assert.equal(byMessage(events, 'as text').timestamp, 1577923200.5);
+    assert.ok(Math.abs(byMessage(events, 'not a time').timestamp - Date.now() / 1000) < 60);
+  });
+
   test('attachStacktrace adds the capture site to messages', async () => {
     init({ attachStacktrace: true });
     faultline.captureMessage('where am I');
@@ -226,6 +266,38 @@ describe('breadcrumbs', () => {
     );
     assert.ok(crumbs.every((c: any) => typeof c.timestamp === 'number' && c.data.seen === true));
   });
+
+  test("a processor that edits the event's breadcrumbs leaves the scope's own list alone", async () => {
+    init();
+    faultline.addBreadcrumb({ message: 'kept by the scope' });
+    faultline.getIsolationScope().addEventProcessor((event) => {
+      const values = (event.breadcrumbs as { values?: faultline.Breadcrumb[] } | undefined)?.values;
+      if (values) {
+        values.push({ message: 'added for one event' });
+        values.shift();
+      }
+      return event;
+    });
+    faultline.captureMessage('first');
+    faultline.captureMessage('second');
+    const events = await sent();
+    for (const text of ['first', 'second']) {
+      assert.deepEqual(byMessage(events, text).breadcrumbs.values.map((c: any) => c.message), ['added for one event']);
+    }
+    assert.deepEqual(faultline.getIsolationScope().getBreadcrumbs().map((c) => c.message), ['kept by the scope']);
+  });
+});
+
+describe('event processors', () => {
+  test('a scope holds up to 21 processors; the memory guard clears the list only past that (SPEC-python §2.4)', () => {
+    const scope = new faultline.Scope();
+    const added: number[] = [];
+    for (let i = 0; i < 21; i++) scope.addEventProcessor(() => null);
+    added.push((scope as any)._eventProcessors.length);
+    scope.addEventProcessor(() => null);
+    added.push((scope as any)._eventProcessors.length);
+    assert.deepEqual(added, [21, 1]);
+  });
 });
 
 describe('scrubbing', () => {
@@ -245,116 +317,5 @@ describe('scrubbing', () => {
     assert.equal(event.contexts.service.region, 'eu');
     assert.equal(event.user.id, 'u1');
     assert.equal(secrets.password, 'hunter2', 'the caller object is not mutated');
-  });
-});
-
-describe('every drop reason returns undefined, sends nothing, and is counted', () => {
-  test('not initialized', () => {
-    faultline.getGlobalScope().setClient(undefined);
-    assert.equal(faultline.captureException(new Error('x')), undefined);
-    assert.equal(faultline.captureMessage('x'), undefined);
-    assert.equal(faultline.captureEvent({}), undefined);
-  });
-
-  test('no DSN: disabled', async () => {
-    const saved = process.env['SENTRY_DSN'];
-    delete process.env['SENTRY_DSN'];
-    faultline.init({});
-    assert.equal(faultline.captureException(new Error('x')), undefined);
-    process.env['SENTRY_DSN'] = saved ?? '';
-    if (saved === undefined) delete process.env['SENTRY_DSN'];
-  });
-
-  test('malformed DSN or bad option: disabled, no throw', () => {
-    assert.doesNotThrow(() => faultline.init({ dsn: 'not a dsn' }));
-    assert.equal(faultline.captureMessage('x'), undefined);
-    assert.doesNotThrow(() => faultline.init({ dsn: server.dsn, sampleRate: 7 }));
-    assert.equal(faultline.captureMessage('x'), undefined);
-  });
-
-  test('sampleRate', async () => {
-    init({ sampleRate: 0 });
-    assert.equal(faultline.captureException(new Error('x')), undefined);
-    assert.equal(faultline.captureMessage('x'), undefined);
-    await faultline.flush(2000);
-    assert.equal(server.events().length, 0);
-    assert.equal(server.discarded()['sample_rate:error'], 2);
-  });
-
-  test('beforeSend returning null or throwing', async () => {
-    let n = 0;
-    init({
-      beforeSend: () => {
-        if (n++ === 0) return null;
-        throw new Error('bad hook');
-      },
-    });
-    assert.equal(faultline.captureMessage('a'), undefined);
-    assert.equal(faultline.captureMessage('b'), undefined);
-    await faultline.flush(2000);
-    assert.equal(server.events().length, 0);
-    assert.equal(server.discarded()['before_send:error'], 2);
-  });
-
-  test('an event processor returning null; a throwing one is skipped', async () => {
-    init();
-    faultline.getIsolationScope().addEventProcessor(() => {
-      throw new Error('processor bug');
-    });
-    assert.match(faultline.captureMessage('kept')!, ID);
-    faultline.getCurrentScope().addEventProcessor(() => null);
-    assert.equal(faultline.captureMessage('dropped'), undefined);
-    const events = await sent();
-    assert.equal(events.length, 1);
-    assert.equal(server.discarded()['event_processor:error'], 1);
-  });
-
-  test('ignoreErrors (substring of "Type: message" and RegExp); not counted', async () => {
-    init({ ignoreErrors: ['TypeError: ignore', /^Noise/] });
-    assert.equal(faultline.captureException(new TypeError('ignore me')), undefined);
-    assert.equal(faultline.captureMessage('Noise here'), undefined);
-    assert.match(faultline.captureException(new RangeError('ignore me'))!, ID);
-    const events = await sent();
-    assert.equal(events.length, 1);
-    assert.deepEqual(server.discarded(), {});
-  });
-
-  test('dedupe: the same error twice in a row', async () => {
-    init();
-    const err = new Error('twice');
-    assert.match(faultline.captureException(err)!, ID);
-    assert.equal(faultline.captureException(err), undefined);
-    const events = await sent();
-    assert.equal(events.length, 1);
-    assert.equal(server.discarded()['event_processor:error'], 1);
-  });
-
-  test('rate limited by the server', async () => {
-    init();
-    server.reply({ status: 429, headers: { 'retry-after': '60', 'x-sentry-rate-limits': '60:error:key' } });
-    assert.match(faultline.captureMessage('first')!, ID);
-    await faultline.flush(2000);
-    assert.equal(faultline.captureMessage('limited'), undefined);
-    assert.equal(faultline.captureException(new Error('limited too')), undefined);
-    await faultline.flush(2000);
-    assert.equal(server.events().length, 1, 'only the first reached the server');
-    assert.equal(server.discarded()['ratelimit_backoff:error'], 2);
-  });
-
-  test('queue full', async () => {
-    init({ transportOptions: { bufferSize: 3, concurrency: 1 } });
-    server.fallback = { status: 200, delayMs: 150 };
-    const ids = Array.from({ length: 6 }, (_, i) => faultline.captureMessage(`m${i}`));
-    assert.deepEqual(ids.map((id) => id !== undefined), [true, true, true, false, false, false]);
-    server.fallback = { status: 200 };
-    await faultline.flush(3000);
-    assert.equal(server.events().length, 3);
-    assert.equal(server.discarded()['queue_overflow:error'], 3);
-  });
-
-  test('after close', async () => {
-    init();
-    assert.equal(await faultline.close(1000), true);
-    assert.equal(faultline.captureMessage('late'), undefined);
   });
 });

@@ -1,6 +1,6 @@
 // `breadcrumbs`: `{ values: [...] }`, each crumb's protocol fields copied by name.
 
-import { asObjectResult, FIELD_BYTES, protocolValue, textValue, valuesOf, type EventContext } from './context.js';
+import { asObjectResult, FIELD_BYTES, levelValue, protocolValue, textValue, valuesOf, type EventContext } from './context.js';
 
 export function breadcrumbs(cx: EventContext, value: unknown): { values: unknown[] } | undefined {
   return valuesOf(cx, value, breadcrumb);
@@ -25,8 +25,8 @@ function breadcrumb(cx: EventContext, crumb: Record<string, unknown>): Record<st
     out.category = protocolValue(cx, v);
     w.fixed += FIELD_BYTES;
   }
-  if ((v = crumb.level) !== undefined) {
-    out.level = protocolValue(cx, v);
+  if ((v = crumb.level) !== undefined && (v = levelValue(cx, v)) !== undefined) {
+    out.level = v;
     w.fixed += FIELD_BYTES;
   }
   if ((v = crumb.event_id) !== undefined) {

@@ -1,7 +1,10 @@
 // What the per-field normalizers of an event share: the options, the limits of each area of the
 // event, and the small conversions (protocol values, free text, short string forms).
 
+import { debugLog } from '../debug-log.js';
 import type { KeyMatcher } from '../scrub.js';
+import { toSeverityLevel } from '../severity.js';
+import type { SeverityLevel } from '../types.js';
 import { MAX_DEPTH, arrayLength, readKey, setOwn, functionLabel, type Limits } from './shared.js';
 import type { Walker } from './walker.js';
 import { normalize } from './value.js';
@@ -78,6 +81,20 @@ export function protocolValue(cx: EventContext, value: unknown): unknown {
     default:
       return cx.w.run(value, cx.p.protocol);
   }
+}
+
+/**
+ * An event's or a breadcrumb's `level`: the aliases SPEC.md decision 5 accepts mapped to the
+ * protocol's five levels wherever the level was set (captureEvent, a processor, beforeBreadcrumb),
+ * since Relay rejects any other value. Anything else is left out, so the server's default applies.
+ */
+export function levelValue(cx: EventContext, value: unknown): SeverityLevel | undefined {
+  const level = toSeverityLevel(value);
+  if (level === undefined) {
+    debugLog.warn(`level ${JSON.stringify(String(value))} is not one of fatal, error, warning, info, debug; left out`);
+    return undefined;
+  }
+  return cx.w.raw(level) as SeverityLevel;
 }
 
 /** Free text (messages, exception values): a string, cut when maxValueLength is set. */

@@ -13,6 +13,7 @@ import { DEFAULT_BREADTH, DEFAULT_DEPTH, MAX_DEPTH, clampCount, readKey, setOwn,
 import { Walker, releaseWalker, takeWalker } from './walker.js';
 import {
   asObjectResult,
+  levelValue,
   profilesFor,
   protocolValue,
   stringify,
@@ -154,9 +155,10 @@ function field(cx: EventContext, key: string, value: unknown, event: Event, out:
       return value.map((item) => w.raw(stringify(item) ?? 'null'));
     case 'sdk':
       return sdkInfoCopy(w, value) ?? protocolValue(cx, value);
+    case 'level':
+      return levelValue(cx, value);
     case 'event_id':
     case 'platform':
-    case 'level':
     case 'logger':
     case 'transaction':
     case 'server_name':
