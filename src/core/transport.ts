@@ -162,10 +162,14 @@ class QueuedTransport implements CoreTransport {
   /** Flush sends pending counters on their own (header `{}`) unless they cannot go out now. */
   private queueStandaloneReport(): void {
     const reports = this.opts.clientReports;
-    if (!reports.hasPending() || this.rateLimits.isLimited('internal')) return;
+    // Jobs still queued count too: those dropped for a rate limit when their turn comes add to
+    // the counters, and this report, behind them, is what takes those counts out.
+    if (!reports.hasPending() && this.queue.length === 0) return;
+    if (this.rateLimits.isLimited('internal')) return;
     if (this.pendingCount() >= this.bufferSize) return; // the counters wait for a later envelope
+    if (this.queue.at(-1)?.envelope.items.length === 0) return; // one report job is enough
     // Empty on purpose: the drain attaches the report when this job's turn comes, so counts
-    // recorded until then are included and nothing is sent if an earlier envelope took them.
+    // recorded until then are included and nothing is sent if there are none left.
     this.queue.push({ envelope: { header: {}, items: [] } });
     this.scheduleDrain();
   }
@@ -195,6 +199,13 @@ class QueuedTransport implements CoreTransport {
     try {
       // Limits learned while the job waited apply too: never send into an active backoff.
       items = this.dropRateLimited(job.envelope.items, Date.now());
+      if (items.length === 0 && job.envelope.items.length > 0) {
+        // Everything in it was rate limited and counted. The counts stay pending, for the next
+        // envelope sent or flush's report: a request per dropped envelope would flood the server
+        // with reports for as long as the limit lasts (PROTOCOL.md §8: never one per drop).
+        this.settle(job, true);
+        return;
+      }
       if (this.opts.clientReports.hasPending() && !this.rateLimits.isLimited('internal')) {
         const reportItem = this.opts.clientReports.take();
         if (reportItem) {
@@ -203,7 +214,7 @@ class QueuedTransport implements CoreTransport {
         }
       }
       if (items.length === 0) {
-        this.settle(job, true); // everything in it was rate limited and counted
+        this.settle(job, true); // flush's report job, and nothing left to report
         return;
       }
       const envelope: Envelope = { header: job.envelope.header, items };

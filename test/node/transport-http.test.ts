@@ -267,6 +267,61 @@ test('429 with X-Sentry-Rate-Limits limits only the named categories', async () 
   }
 });
 
+/** Answers the first request after 200 ms with an error limit of 60 s, every later one at once. */
+function limitOnFirstReply(): Handler {
+  let first = true;
+  return (_req, res) => {
+    if (!first) return void res.end('{}');
+    first = false;
+    setTimeout(() => {
+      res.writeHead(200, { 'X-Sentry-Rate-Limits': '60:error:organization' });
+      res.end('{}');
+    }, 200);
+  };
+}
+
+function reportCounts(received: Received[]): unknown[] {
+  return received.flatMap((r) => r.envelope.items.filter((i) => i.header.type === 'client_report').map((i) => (json(i) as { discarded_events: unknown }).discarded_events));
+}
+
+// PROTOCOL.md §8: drop counts are aggregated, never sent one envelope per drop.
+test('envelopes dropped for a limit learned while they waited send nothing; their counts ride on the next envelope', async () => {
+  const server = await startServer(limitOnFirstReply());
+  const { transport } = harness(server.port, { concurrency: 1 });
+  try {
+    for (let i = 0; i < 20; i++) assert.equal(transport.send(eventEnvelope()), true);
+    // The first goes; the 19 queued behind it meet the limit when their turn comes.
+    const end = Date.now() + 3000;
+    while (!transport.isRateLimited('error') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(server.received.length, 1, 'no request for the dropped envelopes, no report of its own for each');
+    // A check-in is not limited: the counts ride on it.
+    transport.send({ header: {}, items: [{ header: { type: 'check_in' }, payload: { check_in_id: '0'.repeat(32), monitor_slug: 'job', status: 'ok' } }] });
+    assert.equal(await transport.flush(2000), true);
+    assert.equal(server.received.length, 2);
+    assert.deepEqual(server.received[1]!.envelope.items.map((i) => i.header.type), ['check_in', 'client_report']);
+    assert.deepEqual(reportCounts(server.received), [[{ reason: 'ratelimit_backoff', category: 'error', quantity: 19 }]]);
+  } finally {
+    await transport.close(100);
+    await server.close();
+  }
+});
+
+test('a flush during a limit sends the counts of the envelopes it saw dropped in one report', async () => {
+  const server = await startServer(limitOnFirstReply());
+  const { transport } = harness(server.port, { concurrency: 1 });
+  try {
+    for (let i = 0; i < 20; i++) transport.send(eventEnvelope());
+    assert.equal(await transport.flush(3000), true);
+    assert.equal(server.received.length, 2, 'the first event, then one report');
+    assert.deepEqual(server.received[1]!.envelope.items.map((i) => i.header.type), ['client_report']);
+    assert.deepEqual(reportCounts(server.received), [[{ reason: 'ratelimit_backoff', category: 'error', quantity: 19 }]]);
+  } finally {
+    await transport.close(100);
+    await server.close();
+  }
+});
+
 test('X-Sentry-Rate-Limits on a 200 is honoured', async () => {
   const server = await startServer(respond(200, { 'X-Sentry-Rate-Limits': '60:transaction:key' }));
   const { transport } = harness(server.port);

@@ -9,7 +9,7 @@ export interface OutboxEntry {
   name: string;
   createdAt: number;
   size: number;
-  /** Rate-limit categories of its items: the entry waits while any of them is limited. */
+  /** Rate-limit categories of its items: limited ones are left out when it is sent (sender.ts). */
   categories: DataCategory[];
   /** What to record in client reports if it is dropped. */
   outcomes: ItemOutcome[];

@@ -5,11 +5,13 @@
 //             started without waiting for each other → entries (bounded by count, bytes, age)
 //   pump    → requests, at most `concurrency` at once, one while the server is failing
 //
-// A file is deleted only after a 2xx or a definitive 4xx, so delivery is at-least-once: a crash
-// between the 2xx and the delete resends that envelope once on the next start (Sentry drops the
-// duplicate by its event_id). Network errors, 5xx and 429 keep the envelope: 5xx and network
-// errors start an exponential backoff, 429 and X-Sentry-Rate-Limits hold the envelopes of the
-// limited categories until the window ends; no request is made into either.
+// A file is deleted only after a 2xx or a definitive 4xx (429 included), so delivery is
+// at-least-once: a crash between the 2xx and the delete resends that envelope once on the next
+// start (Sentry drops the duplicate by its event_id). Network errors and 5xx keep the envelope
+// and start an exponential backoff, with no request into it. A 429 is not retried (Relay counted
+// it); it and X-Sentry-Rate-Limits set limits, and an envelope whose turn comes during one is
+// sent without its limited items, or dropped when all are, counted as `ratelimit_backoff`
+// (PROTOCOL.md §7 step 5), never held until the window ends.
 //
 // This file is the Outbox's public face (what the transport calls: send, flush, close, persisted,
 // persistSync, stats). The work is done by parts that share one OutboxState (state.ts): the
@@ -121,7 +123,7 @@ export class Outbox implements Adopter {
 
   // ---- flush, close, exit ---------------------------------------------------------------------------
 
-  /** True once everything accepted (and found on disk at start) is delivered or refused. */
+  /** True once everything accepted (and found on disk at start) is delivered, refused or dropped. */
   flush(timeout?: number): Promise<boolean> {
     const state = this.state;
     try {
@@ -129,8 +131,9 @@ export class Outbox implements Adopter {
       this.writer.scheduleWrite();
       this.sender.pump();
       // Asked after the pump: it may just have dropped expired envelopes, and their count must
-      // leave with this flush too.
-      if (state.config.clientReports.hasPending()) {
+      // leave with this flush too. So must the counts of envelopes still waiting that are dropped
+      // for a rate limit when their turn comes: asked for as long as anything is left to send.
+      if (state.config.clientReports.hasPending() || !state.isIdle()) {
         state.reportRequested = true;
         this.sender.pump();
       }

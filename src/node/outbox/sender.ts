@@ -1,19 +1,23 @@
-// The outbox's sending side: picks the oldest stored envelope that may go, sends it, and acts on
-// the response (delete, keep for retry, or hold for a rate limit). It owns the backoff and the
-// wake-up timer, and decides when pending client reports ride along or go on their own. Kept apart
-// from the writer and the loader because it is the only part that talks to the network.
+// The outbox's sending side: picks the oldest stored envelope, sends it, and acts on the response
+// (delete, or keep for retry). It owns the backoff and the wake-up timer, and decides when pending
+// client reports ride along or go on their own. Kept apart from the writer and the loader because
+// it is the only part that talks to the network.
 //
-// At most `concurrency` requests at once, one while the server is failing; none into a backoff
-// or a rate limit window, except the single probe a flush() asks for.
+// At most `concurrency` requests at once, one while the server is failing; none into a backoff,
+// except the single probe a flush() asks for. Rate limits hold nothing (PROTOCOL.md §7 step 5):
+// an envelope whose turn comes during a limit goes without its limited items (or not at all),
+// counted as `ratelimit_backoff`, and a 429'd envelope is deleted, not retried (Relay counted
+// it), as the in-memory transport (core/transport.ts) does.
 
 import { debugLog } from '../../core/debug-log.js';
 import { discardedEventsOf, type DiscardedEvents } from '../../core/client-reports.js';
-import { serializeEnvelope, type Envelope, type EnvelopeItem } from '../../core/envelope.js';
+import { serializeEnvelope, type Envelope, type EnvelopeItem, type ItemOutcome } from '../../core/envelope.js';
 import { classifyResponse, isRetryable, type SendResult } from '../../core/send-result.js';
 import { timerDelay } from '../../core/timer-delay.js';
 import { Backoff } from './backoff.js';
 import type { DiskStore } from './disk-store.js';
 import type { OutboxEntry } from './entry.js';
+import { countLimited, withoutLimitedItems } from './limited-items.js';
 import { SegmentReadAhead } from './read-ahead.js';
 import { handOver, release } from './ownership.js';
 import { restamp, withItems } from './restamp.js';
@@ -21,6 +25,12 @@ import type { OutboxState } from './state.js';
 
 /** The transport's MakeRequest may look at the envelope; stored ones are sent as bytes only. */
 const EMPTY_ENVELOPE: Envelope = { header: {}, items: [] };
+
+/** What an envelope sent without its rate-limited items counts for. */
+interface Split {
+  kept: ItemOutcome[];
+  dropped: ItemOutcome[];
+}
 
 export class OutboxSender {
   private readonly backoff: Backoff;
@@ -45,10 +55,8 @@ export class OutboxSender {
         if (!state.probe || state.inFlight > 0) return;
         limit = 1;
       }
-      let heldUntil = Infinity;
       while (state.inFlight < limit) {
-        const { entry, until } = this.nextEntry(now);
-        heldUntil = Math.min(heldUntil, until);
+        const entry = this.nextEntry(now);
         if (entry) {
           state.probe = false;
           this.start(entry);
@@ -60,7 +68,6 @@ export class OutboxSender {
         }
         break;
       }
-      if (heldUntil !== Infinity) this.wakeAt(heldUntil);
     } catch (err) {
       debugLog.error('outbox pump failed', err);
     }
@@ -71,10 +78,13 @@ export class OutboxSender {
     if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
   }
 
-  /** The oldest entry that may go now, dropping expired ones; `until` = when a held one may go. */
-  private nextEntry(now: number): { entry?: OutboxEntry; until: number } {
+  /**
+   * The oldest entry to send, dropping expired ones and those whose every category is rate
+   * limited (no read needed). One with only some limited is sent without those items (sendEntry).
+   */
+  private nextEntry(now: number): OutboxEntry | undefined {
     const entries = this.state.entries;
-    let until = Infinity;
+    const rateLimits = this.state.config.rateLimits;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       if (entry.sending) continue;
@@ -83,24 +93,15 @@ export class OutboxSender {
         i--;
         continue;
       }
-      const limitedUntil = this.limitedUntil(entry, now);
-      if (limitedUntil > now) {
-        until = Math.min(until, limitedUntil);
+      const categories = entry.categories;
+      if (categories.length > 0 && countLimited(categories, rateLimits, now) === categories.length) {
+        this.state.drop(entry, 'ratelimit_backoff');
+        i--;
         continue;
       }
-      return { entry, until };
+      return entry;
     }
-    return { entry: undefined, until }; // the same shape as above: one hidden class for pump to read
-  }
-
-  /** A held envelope waits for the longest limit among its categories (0 when none applies). */
-  private limitedUntil(entry: OutboxEntry, now: number): number {
-    const rateLimits = this.state.config.rateLimits;
-    let until = 0;
-    for (const category of entry.categories) {
-      if (rateLimits.isLimited(category, now)) until = Math.max(until, rateLimits.limitedUntil(category));
-    }
-    return until;
+    return undefined;
   }
 
   private start(entry: OutboxEntry): void {
@@ -111,9 +112,10 @@ export class OutboxSender {
 
   private async sendEntry(entry: OutboxEntry): Promise<void> {
     let report: DiscardedEvents[] | undefined;
+    let split: Split | undefined;
     let result: SendResult;
     try {
-      let body: Uint8Array;
+      let body: Uint8Array | undefined;
       try {
         const store = this.state.config.store!;
         const stored =
@@ -122,12 +124,25 @@ export class OutboxSender {
           (entry.segment
             ? await this.readAhead(store).read(entry.segment.name, entry.segment.offset, entry.segment.length)
             : await store.read(entry.name));
-        // Stamped now, not when written: `sent_at` must say when it was sent.
-        body = restamp(stored);
+        const now = Date.now();
+        const rateLimits = this.state.config.rateLimits;
+        if (countLimited(entry.categories, rateLimits, now) === 0) {
+          // Stamped now, not when written: `sent_at` must say when it was sent.
+          body = restamp(stored);
+        } else {
+          // Some of its categories are limited (or all, learned while it was read): those items stay out.
+          const limited = withoutLimitedItems(stored, rateLimits, now);
+          split = { kept: limited.kept, dropped: limited.dropped };
+          body = limited.body;
+        }
       } catch (err) {
         // Gone from disk (another process sharing the folder delivered it), or damaged by a
         // power loss: neither gets better by retrying.
         this.giveUp(entry, err);
+        return;
+      }
+      if (!body) {
+        this.onResult(entry, 'dropped', undefined, split);
         return;
       }
       const reportItem = this.takeReport();
@@ -140,32 +155,35 @@ export class OutboxSender {
       debugLog.error('outbox: could not send a stored envelope', err);
       result = 'failed';
     }
-    this.onResult(entry, result, report);
+    this.onResult(entry, result, report, split);
   }
 
   private readAhead(store: DiskStore): SegmentReadAhead {
     return (this.segmentReader ??= new SegmentReadAhead(store));
   }
 
-  private onResult(entry: OutboxEntry, result: SendResult, report: DiscardedEvents[] | undefined): void {
+  /**
+   * `dropped`: every item was limited, no request was made. Items left out for a limit are
+   * counted only once the envelope is done with: a retry decides afresh, and may send them.
+   */
+  private onResult(entry: OutboxEntry, result: SendResult | 'dropped', report: DiscardedEvents[] | undefined, split: Split | undefined): void {
     const state = this.state;
     try {
       entry.sending = false;
       state.inFlight--;
-      if (isRetryable(result)) {
+      if (result !== 'dropped' && isRetryable(result)) {
         debugLog.warn(`outbox: envelope kept for retry (${result})`);
         this.backoff.fail();
         if (report) state.config.clientReports.merge(report);
         this.letGoIfClosed(entry);
         return;
       }
-      this.backoff.succeed();
-      if (result === 'rate_limited') {
-        if (report) state.config.clientReports.merge(report);
-        this.letGoIfClosed(entry);
-        return; // kept; held until the limit the 429 set has passed
-      }
-      if (result === 'rejected') state.record('send_error', entry.outcomes);
+      if (result !== 'dropped') this.backoff.succeed();
+      if (split) state.record('ratelimit_backoff', split.dropped);
+      // A 429 is final like a 2xx: Relay counted it, so nothing is recorded and it is not sent
+      // again. Our own counts that rode along were not counted: kept for the next report.
+      if (result === 'rate_limited' && report) state.config.clientReports.merge(report);
+      if (result === 'rejected') state.record('send_error', split ? split.kept : entry.outcomes);
       state.forget(entry);
       state.deleteFile(entry);
     } catch (err) {

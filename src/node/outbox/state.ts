@@ -236,6 +236,9 @@ export class OutboxState {
 
   checkIdle(): void {
     if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    // The flush that asked for a report is over with nothing to report: a later drop waits for
+    // an envelope to ride on, or the next flush, instead of going out on its own.
+    if (!this.config.clientReports.hasPending()) this.reportRequested = false;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const waiter of waiters) waiter();
