@@ -16,7 +16,7 @@ import type {
 import type { Dsn } from './dsn.js';
 import { envelopeUrl } from './dsn.js';
 import { ClientReports } from './client-reports.js';
-import { createEventEnvelope, type Envelope } from './envelope.js';
+import { attachmentItem, createEventEnvelope, itemQuantity, type Envelope } from './envelope.js';
 import { createFrameParser } from './stacktrace.js';
 import { exceptionsFromError } from './exceptions.js';
 import { normalizeEvent } from './normalize/index.js';
@@ -351,6 +351,10 @@ export class Client implements ClientLike {
     const transport = this.transport!;
     if (transport.isRateLimited('error')) {
       this.recordDroppedEvent('ratelimit_backoff', 'error');
+      // The scope's attachments would have gone in the same envelope: they are lost with it, in bytes.
+      for (const attachment of hint.attachments ?? []) {
+        this.recordDroppedEvent('ratelimit_backoff', 'attachment', itemQuantity(attachmentItem(attachment)));
+      }
       debugLog.log('event dropped: the server rate limits errors right now');
       return undefined;
     }

@@ -159,6 +159,20 @@ describe('every drop reason returns undefined, sends nothing, and is counted', (
     assert.equal(server.discarded()['ratelimit_backoff:error'], 2);
   });
 
+  test("rate limited: the scope's attachments lost with the event are counted in bytes", async () => {
+    init();
+    server.reply({ status: 429, headers: { 'retry-after': '60', 'x-sentry-rate-limits': '60:error:key' } });
+    faultline.captureMessage('first');
+    await faultline.flush(2000);
+    faultline.withScope((scope) => {
+      scope.addAttachment({ filename: 'state.json', data: '{"cart":[1,2,3]}' });
+      assert.equal(faultline.captureMessage('limited, with an attachment'), undefined);
+    });
+    await faultline.flush(2000);
+    assert.equal(server.discarded()['ratelimit_backoff:error'], 1);
+    assert.equal(server.discarded()['ratelimit_backoff:attachment'], Buffer.byteLength('{"cart":[1,2,3]}'));
+  });
+
   test('queue full', async () => {
     init({ transportOptions: { bufferSize: 3, concurrency: 1 } });
     server.fallback = { status: 200, delayMs: 150 };
