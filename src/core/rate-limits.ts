@@ -40,12 +40,17 @@ export class RateLimits {
   }
 
   isLimited(category: DataCategory, now: number = Date.now()): boolean {
-    return (this.until.get(ALL) ?? 0) > now || (this.until.get(category) ?? 0) > now;
+    return this.limitedUntil(category) > now;
   }
 
   /** Epoch ms until which the category is disabled (0 when it never was). */
   limitedUntil(category: DataCategory): number {
-    return Math.max(this.until.get(ALL) ?? 0, this.until.get(category) ?? 0);
+    const until = Math.max(this.until.get(ALL) ?? 0, this.until.get(category) ?? 0);
+    // A `log` item counts in log_item and log_byte (PROTOCOL.md §7), and Relay refuses logs when
+    // either quota is spent; every check asks for an item's category (itemCategory: log →
+    // log_item), so log_item answers for both: the log buffer and both transports drop logs
+    // during a log_byte limit as during a log_item one.
+    return category === 'log_item' ? Math.max(until, this.until.get('log_byte') ?? 0) : until;
   }
 
   private applyRateLimitsHeader(value: string, now: number): void {

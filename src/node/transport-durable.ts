@@ -72,7 +72,10 @@ export function createDurableTransport(args: TransportFactoryArgs): DurableTrans
         return await outbox.close(timeout);
       } finally {
         process.off('exit', onExit);
-        requester.destroy();
+        // Not at once: requests in flight end first (their own timeout bounds the wait; the
+        // sockets do not keep the process alive). Cut off, one the server already took would
+        // be sent again by the next outbox on this folder (init again), a duplicate.
+        void outbox.requestsEnded().then(() => requester.destroy());
       }
     },
     persisted: () => outbox.persisted(),

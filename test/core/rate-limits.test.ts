@@ -42,6 +42,15 @@ test('60::organization, 2700::organization keeps the longest', () => {
   assert.equal(reversed.limitedUntil('error'), NOW + 2700 * S, 'a shorter later limit does not shorten it');
 });
 
+test('a log_byte limit limits log_item too (a log item counts in both), not the other way round', () => {
+  const r = limits(200, { rateLimits: '60:log_byte:organization' });
+  assert.deepEqual(secondsLeft(r, ['log_byte', 'log_item', 'error']), { log_byte: 60, log_item: 60, error: 0 });
+  assert.equal(r.isLimited('log_item', NOW + 59_999), true);
+  assert.equal(r.isLimited('log_item', NOW + 60_000), false);
+  const items = limits(200, { rateLimits: '60:log_item:organization' });
+  assert.deepEqual(secondsLeft(items, ['log_byte', 'log_item']), { log_byte: 0, log_item: 60 });
+});
+
 test('a limit naming only unknown categories is ignored (metric_bucket namespace example)', () => {
   const r = limits(429, { rateLimits: '2700:metric_bucket:organization:quota_exceeded:custom' });
   assert.deepEqual(secondsLeft(r, ['error', 'default', 'transaction']), { error: 0, default: 0, transaction: 0 });

@@ -186,3 +186,21 @@ test('a log_item rate limit stops logs (counted as ratelimit_backoff) but not er
   assert.equal(sentry.events().length, 1);
   assert.equal(sentry.discarded()['ratelimit_backoff:log_item'], 5);
 });
+
+test('a log_byte rate limit stops logs too (counted like a log_item one), with the durable outbox', async () => {
+  // A log item counts in log_item and log_byte (PROTOCOL.md §7): Relay refuses logs when either
+  // quota is spent. A 200 carrying the limit, so nothing waits for a retry.
+  init();
+  sentry.reply({ status: 200, headers: { 'X-Sentry-Rate-Limits': '60:log_byte:organization' } });
+  faultline.captureMessage('answered with the limit');
+  await flushed();
+  assert.equal(sentry.events().length, 1);
+
+  sentry.envelopes.length = 0;
+  for (let i = 0; i < 5; i++) logger.info(`limited ${i}`);
+  faultline.captureMessage('errors still go out');
+  await flushed();
+  assert.equal(logsOf(sentry).length, 0, 'no log item during the window');
+  assert.equal(sentry.events().length, 1);
+  assert.equal(sentry.discarded()['ratelimit_backoff:log_item'], 5);
+});

@@ -55,7 +55,8 @@ export class LogBuffer {
     for (let i = 0; i < records.length; i += MAX_LOGS_PER_ITEM) {
       const batch = records.slice(i, i + MAX_LOGS_PER_ITEM);
       try {
-        // sendEnvelope checks the log_item rate limit and counts the whole batch when it drops it.
+        // sendEnvelope checks the log_item rate limit (a log_byte one too: rate-limits.ts) and
+        // counts the whole batch when it drops it.
         this.client.sendEnvelope(logEnvelope(batch), 'log_item', batch.length);
       } catch (err) {
         debugLog.error('sending logs failed', err);

@@ -8,7 +8,7 @@ import { debugLog } from '../../core/debug-log.js';
 import { parseEnvelope, type Envelope } from '../../core/envelope.js';
 import { createdAtOf, newEnvelopeName, newSegmentName } from './disk-store.js';
 import { describeEnvelope } from './entry.js';
-import { handOver, hold, mayAdopt, release } from './ownership.js';
+import { handOver, hold, mayAdopt, release, takeLeftover } from './ownership.js';
 import { decodeSegment, isSegmentName } from './segment.js';
 import type { OutboxSender } from './sender.js';
 import { segmentEntryName, type OutboxState } from './state.js';
@@ -21,17 +21,18 @@ export class OutboxLoader {
 
   /**
    * Takes over a file a closed outbox of this process still had (ownership.ts); the name stays
-   * held. Closed itself meanwhile, it passes the file on the same way.
+   * held. Closed itself meanwhile, it passes the file on the same way. `only`: for a segment,
+   * the indexes of its envelopes still to send.
    */
-  async adoptFile(name: string): Promise<void> {
+  async adoptFile(name: string, only?: readonly number[]): Promise<void> {
     const state = this.state;
     const store = state.config.store;
     try {
       if (!store || state.byName.has(name)) return;
-      if (state.closed) return handOver(store.directory, name);
+      if (state.closed) return handOver(store.directory, name, only);
       const bytes = await store.read(name);
-      if (state.closed) return handOver(store.directory, name);
-      if (isSegmentName(name)) return await this.loadSegment(name, bytes, Date.now());
+      if (state.closed) return handOver(store.directory, name, only);
+      if (isSegmentName(name)) return await this.loadSegment(name, bytes, Date.now(), only);
       const entry = describeEnvelope(name, createdAtOf(name), bytes.byteLength, parseEnvelope(bytes));
       state.admit(entry, true);
     } catch (err) {
@@ -79,6 +80,8 @@ export class OutboxLoader {
         if (this.isKnown(found) || !mayAdopt(found)) continue;
         // Adopt it under a name of our own, so that no other process sends it too.
         const segment = isSegmentName(found);
+        // A segment a closed outbox of this process let go: only its envelopes still to send.
+        const only = segment ? takeLeftover(found) : undefined;
         const name = segment ? newSegmentName(createdAtOf(found)) : newEnvelopeName(createdAtOf(found));
         hold(name);
         let bytes: Uint8Array;
@@ -94,11 +97,11 @@ export class OutboxLoader {
         }
         // Closed while this file was being taken: it goes to the folder's live outbox, if any.
         if (state.closed) {
-          handOver(store.directory, name);
+          handOver(store.directory, name, only);
           break;
         }
         if (segment) {
-          await this.loadSegment(name, bytes, now);
+          await this.loadSegment(name, bytes, now, only);
           continue;
         }
         let envelope: Envelope;
@@ -128,8 +131,8 @@ export class OutboxLoader {
     }
   }
 
-  /** The envelopes of an adopted segment file, each an entry of its own. */
-  private async loadSegment(name: string, bytes: Uint8Array, now: number): Promise<void> {
+  /** The envelopes of an adopted segment file (those in `only`, if given), each an entry of its own. */
+  private async loadSegment(name: string, bytes: Uint8Array, now: number, only?: readonly number[]): Promise<void> {
     const state = this.state;
     let records: Uint8Array[];
     try {
@@ -139,7 +142,10 @@ export class OutboxLoader {
       return;
     }
     let admitted = 0;
+    const wanted = only && new Set(only);
     for (let i = 0; i < records.length; i++) {
+      // Delivered or dropped by the outbox that let the file go: not sent again.
+      if (wanted && !wanted.has(i)) continue;
       const record = records[i]!;
       let envelope: Envelope;
       try {

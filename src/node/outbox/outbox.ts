@@ -27,7 +27,7 @@ import type { DataCategory, DiscardReason } from '../../core/types.js';
 import type { BackoffOptions } from './backoff.js';
 import type { DiskStore } from './disk-store.js';
 import { OutboxLoader } from './loader.js';
-import { handOver, registerLive, release, unregisterLive, type Adopter } from './ownership.js';
+import { handOver, registerLive, unregisterLive, type Adopter } from './ownership.js';
 import { OutboxSender } from './sender.js';
 import { OutboxState } from './state.js';
 import { OutboxWriter } from './writer.js';
@@ -86,8 +86,8 @@ export class Outbox implements Adopter {
   }
 
   /** Takes over a file a closed outbox of this process still had (ownership.ts); the name stays held. */
-  adopt(name: string): void {
-    void this.loader.adoptFile(name);
+  adopt(name: string, only?: readonly number[]): void {
+    void this.loader.adoptFile(name, only);
   }
 
   // ---- the capture path ---------------------------------------------------------------------------
@@ -169,17 +169,29 @@ export class Outbox implements Adopter {
     this.sender.cancelWake();
     this.persistSync();
     // What is left on disk goes to the next outbox of this process, or to the next start. An
-    // envelope in flight follows once its request has ended (sender.ts, onResult).
+    // envelope in flight, or a segment with one in flight, follows once its request has ended
+    // (sender.ts, onResult): the next outbox must not send what this one still sends.
     const store = state.config.store;
     if (store) {
       unregisterLive(store.directory, this);
       if (state.mode === 'disk') {
         for (const entry of state.entries) if (!entry.sending && !entry.segment) handOver(store.directory, entry.name);
       }
-      // Segments are not handed over piecemeal: whoever loads the folder next adopts them whole.
-      for (const name of state.segments.keys()) release(name);
+      // A segment goes as one file, with the indexes of its envelopes still to send (state.ts).
+      for (const name of [...state.segments.keys()]) state.handOverSegment(name);
     }
     return flushed;
+  }
+
+  /**
+   * Resolves once no request is in flight. After close() none starts, so the transport waits for
+   * this before closing its connections: a request cut off after the server took it would leave
+   * its envelope to the next outbox, which would send it again.
+   */
+  requestsEnded(): Promise<void> {
+    const state = this.state;
+    if (state.inFlight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => state.requestWaiters.push(resolve));
   }
 
   /** For the process 'exit' event: saves what is still in memory, synchronously (writer.ts). */

@@ -11,7 +11,9 @@
 // - within one process, several outboxes (init, close, init again) share a registry of the names
 //   held by a live outbox, so the second never takes what the first is still sending. When an
 //   outbox closes, what it still holds goes to the folder's live outbox (handOver), at once or,
-//   for an envelope in flight, once its request has ended.
+//   for an envelope in flight, once its request has ended. A segment file goes once none of its
+//   envelopes is in flight, with the indexes of those still to send: the ones already delivered
+//   stay in the file (it is deleted only when all are done) and must not be sent again.
 //
 // Limitation: if the OS gives a dead process's pid to an unrelated live process, that process's
 // envelopes wait until it ends (or a process with that pid starts faultline). Pids are recycled
@@ -19,9 +21,17 @@
 
 const held = new Set<string>();
 
+/**
+ * Segment files let go with no live outbox to take them -> the indexes of their envelopes still
+ * to send, for the next outbox of this process that loads the folder (another process, or this
+ * one after a crash, sends the whole file: at-least-once).
+ */
+const leftovers = new Map<string, readonly number[]>();
+
 /** An outbox that can take over an envelope file another outbox of this process let go. */
 export interface Adopter {
-  adopt(name: string): void;
+  /** `only`: for a segment, the indexes of the envelopes still to send (all when undefined). */
+  adopt(name: string, only?: readonly number[]): void;
 }
 /** The newest open outbox per folder: a closing one hands its leftovers to it. */
 const live = new Map<string, Adopter>();
@@ -38,10 +48,18 @@ export function unregisterLive(directory: string, outbox: Adopter): void {
  * A closed outbox lets go of a stored envelope: the folder's live outbox takes it now; with none,
  * the name is released for the next outbox's loader.
  */
-export function handOver(directory: string, name: string): void {
+export function handOver(directory: string, name: string, only?: readonly number[]): void {
   const next = live.get(directory);
-  if (next) next.adopt(name);
-  else held.delete(name);
+  if (next) return next.adopt(name, only);
+  if (only) leftovers.set(name, only);
+  held.delete(name);
+}
+
+/** What handOver left of a segment file for the loader that adopts it (undefined: all of it). */
+export function takeLeftover(name: string): readonly number[] | undefined {
+  const only = leftovers.get(name);
+  leftovers.delete(name);
+  return only;
 }
 
 /** The pid written into an envelope's name (`<ms>-<pid>-<seq>-<random>.envelope`), or NaN. */

@@ -186,6 +186,8 @@ export class OutboxSender {
       if (result === 'rejected') state.record('send_error', split ? split.kept : entry.outcomes);
       state.forget(entry);
       state.deleteFile(entry);
+      // Closed meanwhile: the rest of its segment can go to the next outbox once none is in flight.
+      if (state.closed && entry.segment) state.handOverSegment(entry.segment.name);
     } catch (err) {
       debugLog.error('outbox response handling failed', err);
     } finally {
@@ -194,12 +196,16 @@ export class OutboxSender {
     }
   }
 
-  /** A request that ended after close: the envelope stays on disk for whoever sends next. */
+  /**
+   * A request that ended after close: the envelope stays on disk for whoever sends next. One of
+   * a segment stays an entry until the whole segment is let go, with it among those to send.
+   */
   private letGoIfClosed(entry: OutboxEntry): void {
     const store = this.state.config.store;
     if (!this.state.closed || !store || entry.bytes) return;
+    if (entry.segment) return this.state.handOverSegment(entry.segment.name);
     this.state.forget(entry);
-    if (!entry.segment) handOver(store.directory, entry.name);
+    handOver(store.directory, entry.name);
   }
 
   private giveUp(entry: OutboxEntry, err: unknown): void {
@@ -217,6 +223,7 @@ export class OutboxSender {
     } else {
       release(entry.name);
     }
+    if (state.closed && entry.segment) state.handOverSegment(entry.segment.name);
     this.pump();
     state.checkIdle();
   }

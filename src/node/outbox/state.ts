@@ -10,7 +10,7 @@ import type { Envelope, ItemOutcome } from '../../core/envelope.js';
 import type { DiscardReason } from '../../core/types.js';
 import type { FileContent } from './disk-store.js';
 import type { OutboxEntry } from './entry.js';
-import { release } from './ownership.js';
+import { handOver, release } from './ownership.js';
 import type { OutboxConfig } from './outbox.js';
 import type { SegmentRecord } from './segment.js';
 
@@ -45,6 +45,9 @@ const CACHE_BYTES = 4 * 1024 * 1024;
 /** `<segment file>#<index>`, the index padded so that names sort in file order. */
 export const segmentEntryName = (segment: string, index: number): string => `${segment}#${String(index).padStart(6, '0')}`;
 
+/** The index in its segment file of the envelope named by segmentEntryName. */
+export const segmentIndexOf = (entryName: string): number => Number(entryName.slice(entryName.lastIndexOf('#') + 1));
+
 export class OutboxState {
   mode: 'disk' | 'memory';
   /** Envelopes accepted and not yet taken by the writer (serialized only when written). */
@@ -77,6 +80,8 @@ export class OutboxState {
   /** flush() asked for pending client reports to go out even without an envelope to ride on. */
   reportRequested = false;
   idleWaiters: Array<() => void> = [];
+  /** Called once no request is in flight (requestsEnded, after close). */
+  requestWaiters: Array<() => void> = [];
   corrupt = 0;
 
   constructor(readonly config: OutboxConfig) {
@@ -202,6 +207,22 @@ export class OutboxState {
       });
   }
 
+  /**
+   * A closed outbox lets a segment file go to the folder's next outbox (ownership.ts), with only
+   * the envelopes it has not delivered or dropped. Not while one of them is in flight: the
+   * request that ends last calls this again (sender.ts), so the next outbox never sends an
+   * envelope this one is still sending, nor one it delivered.
+   */
+  handOverSegment(name: string): void {
+    const store = this.config.store;
+    if (!store || !this.segments.has(name)) return; // done with: deleted, or already let go
+    const pending = this.entries.filter((entry) => entry.segment?.name === name);
+    if (pending.some((entry) => entry.sending)) return;
+    this.segments.delete(name);
+    for (const entry of pending) this.forget(entry);
+    handOver(store.directory, name, pending.map((entry) => segmentIndexOf(entry.name)));
+  }
+
   fallBackToMemory(err: unknown): void {
     if (this.mode === 'memory') return;
     this.mode = 'memory';
@@ -235,6 +256,11 @@ export class OutboxState {
   }
 
   checkIdle(): void {
+    if (this.inFlight === 0 && this.requestWaiters.length > 0) {
+      const waiters = this.requestWaiters;
+      this.requestWaiters = [];
+      for (const waiter of waiters) waiter();
+    }
     if (this.idleWaiters.length === 0 || !this.isIdle()) return;
     // The flush that asked for a report is over with nothing to report: a later drop waits for
     // an envelope to ride on, or the next flush, instead of going out on its own.
