@@ -3,6 +3,7 @@ import type { Scope } from './scope.js';
 import { debugLog } from './debug-log.js';
 import { copyKeys } from './copy-keys.js';
 import { spanId, uuid4 } from './ids.js';
+import { ignoreRejection, isThenable } from './thenable.js';
 
 /**
  * The scopes one capture sees, least specific first (SPEC.md decision 3):
@@ -115,30 +116,13 @@ export function runProcessors(
       continue;
     }
     if (isThenable(result)) {
+      ignoreRejection(result);
       debugLog.error('an event processor returned a Promise; processors run synchronously, so its result is ignored and the event continues unchanged');
       continue;
     }
     current = result;
   }
   return current;
-}
-
-/**
- * True for a Promise or other thenable, which a hook of the synchronous pipeline cannot wait for
- * (SPEC.md decision 1: the capture's answer is known at once). Its rejection is handled here, so
- * an async hook that fails does not become an unhandled rejection that ends the app.
- */
-export function isThenable(value: object): boolean {
-  let thenable = false;
-  try {
-    const then = (value as { then?: unknown }).then;
-    if (typeof then !== 'function') return false;
-    thenable = true;
-    then.call(value, undefined, () => undefined);
-  } catch {
-    // A `then` that throws when called: still a thenable, and still not an event.
-  }
-  return thenable;
 }
 
 /**

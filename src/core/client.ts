@@ -22,7 +22,8 @@ import { exceptionsFromError } from './exceptions.js';
 import { normalizeEvent } from './normalize/index.js';
 import { createKeyMatcher } from './scrub.js';
 import { markInApp } from './in-app.js';
-import { addTraceContext, applyScopesToEvent, isThenable, runProcessors, type ScopeChain } from './apply-scope.js';
+import { addTraceContext, applyScopesToEvent, runProcessors, type ScopeChain } from './apply-scope.js';
+import { ignoreRejection, isThenable } from './thenable.js';
 import { describeError, messageOf, ownEventCopy } from './event-input.js';
 import { createIgnoreMatcher } from './ignore-errors.js';
 import { checkTransport } from './custom-transport.js';
@@ -335,7 +336,8 @@ export class Client implements ClientLike {
         debugLog.error('beforeSend threw; the event is dropped', err);
         result = null;
       }
-      if (result && typeof result === 'object' && isThenable(result)) {
+      if (isThenable(result)) {
+        ignoreRejection(result);
         debugLog.error('beforeSend returned a Promise; it runs synchronously (the capture answers at once), so the event is dropped: return the event itself, or null');
         result = null;
       }

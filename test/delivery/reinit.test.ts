@@ -2,23 +2,16 @@
 // one takes over the same folder. What the old one is still sending must not be sent again by
 // the new one (the old code released a segment file whole, and cut its requests off at close,
 // so the new outbox resent every envelope of it), and what it could not deliver must not be lost.
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as faultline from '../../src/index.js';
-import { resetScopesForTests } from '../../src/core/async-context.js';
-import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { useSentryServer } from '../helpers/sdk-harness.js';
 import { countById, durableTransport, initDurable, sleep, storedFiles, tempCacheDir } from './helpers.js';
 
-let server: TestServer;
+const server = useSentryServer({ beforeEach: ['resetScopes', 'clearEnvelopes'] });
 let cacheDir: string;
 
-before(async () => {
-  server = await startSentryServer();
-});
-after(() => server.close());
 beforeEach(() => {
-  resetScopesForTests();
-  server.envelopes.length = 0;
   cacheDir = tempCacheDir();
   // Every reply comes late, so requests are still in flight when init() runs again; the second
   // request (one of the burst, as the lone envelope goes first) is refused with a 503, so one

@@ -3,6 +3,7 @@
 // sync or async; its result is returned and its error rethrown unchanged.
 import { withIsolationScope } from '../api.js';
 import { debugLog } from '../debug-log.js';
+import { isThenable } from '../thenable.js';
 import { captureCheckIn, type CheckInStatus } from './check-in.js';
 import type { MonitorConfig } from './monitor-config.js';
 
@@ -53,8 +54,4 @@ export function withMonitor<T>(monitorSlug: string, callback: () => T, monitorCo
     finish('ok');
     return result;
   });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }

@@ -5,6 +5,7 @@ import { getClient } from '../api.js';
 import { getAsyncContextStrategy, getCurrentScopes, type ScopePair } from '../async-context.js';
 import type { Scope } from '../scope.js';
 import { debugLog } from '../debug-log.js';
+import { isThenable } from '../thenable.js';
 import { isSpan, type Span } from './span.js';
 import { activeSpanOf, createSpan, nonRecordingSpan, type StartSpanOptions } from './create.js';
 import { newPropagationContext, propagationContextFromHeaders, serializeBaggage } from './propagation.js';
@@ -43,10 +44,6 @@ function prepare(options: unknown, fn: string): { scopes?: ScopePair; span: Span
     debugLog.error(`${fn} could not start a span`, err);
     return undefined;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function' && value !== null && typeof value === 'object';
 }
 
 function markFailed(span: Span): void {

@@ -4,6 +4,7 @@
 // monitored as "every minute"), and names become numbers.
 import type { MonitorConfig } from '../../core/check-ins/monitor-config.js';
 import { withMonitor } from '../../core/check-ins/with-monitor.js';
+import { isThenable } from '../../core/thenable.js';
 import { captureAutoException } from '../capture-auto.js';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -58,8 +59,8 @@ export function monitoredJob(slug: string, job: Job, config: MonitorConfig | und
       () => {
         try {
           const result = job.apply(this, args);
-          if (result && typeof (result as Promise<unknown>).then === 'function') {
-            return (result as Promise<unknown>).then(undefined, (err: unknown) => {
+          if (isThenable(result)) {
+            return result.then(undefined, (err: unknown) => {
               reportJobError(err, mechanismType);
               throw err;
             });

@@ -11,13 +11,13 @@
 
 import { debugLog } from '../../core/debug-log.js';
 import { discardedEventsOf, type DiscardedEvents } from '../../core/client-reports.js';
-import { serializeEnvelope, type Envelope, type EnvelopeItem, type ItemOutcome } from '../../core/envelope.js';
+import { serializeEnvelope, type Envelope, type EnvelopeItem } from '../../core/envelope.js';
 import { classifyResponse, isRetryable, type SendResult } from '../../core/send-result.js';
 import { timerDelay } from '../../core/timer-delay.js';
 import { Backoff } from './backoff.js';
 import type { DiskStore } from './disk-store.js';
 import type { OutboxEntry } from './entry.js';
-import { countLimited, withoutLimitedItems } from './limited-items.js';
+import { countLimited, withoutLimitedItems, type LimitedSplit } from './limited-items.js';
 import { SegmentReadAhead } from './read-ahead.js';
 import { handOver, release } from './ownership.js';
 import { restamp, withItems } from './restamp.js';
@@ -25,12 +25,6 @@ import type { OutboxState } from './state.js';
 
 /** The transport's MakeRequest may look at the envelope; stored ones are sent as bytes only. */
 const EMPTY_ENVELOPE: Envelope = { header: {}, items: [] };
-
-/** What an envelope sent without its rate-limited items counts for. */
-interface Split {
-  kept: ItemOutcome[];
-  dropped: ItemOutcome[];
-}
 
 export class OutboxSender {
   private readonly backoff: Backoff;
@@ -112,7 +106,7 @@ export class OutboxSender {
 
   private async sendEntry(entry: OutboxEntry): Promise<void> {
     let report: DiscardedEvents[] | undefined;
-    let split: Split | undefined;
+    let split: LimitedSplit | undefined;
     let result: SendResult;
     try {
       let body: Uint8Array | undefined;
@@ -131,9 +125,8 @@ export class OutboxSender {
           body = restamp(stored);
         } else {
           // Some of its categories are limited (or all, learned while it was read): those items stay out.
-          const limited = withoutLimitedItems(stored, rateLimits, now);
-          split = { kept: limited.kept, dropped: limited.dropped };
-          body = limited.body;
+          split = withoutLimitedItems(stored, rateLimits, now);
+          body = split.body;
         }
       } catch (err) {
         // Gone from disk (another process sharing the folder delivered it), or damaged by a
@@ -166,7 +159,7 @@ export class OutboxSender {
    * `dropped`: every item was limited, no request was made. Items left out for a limit are
    * counted only once the envelope is done with: a retry decides afresh, and may send them.
    */
-  private onResult(entry: OutboxEntry, result: SendResult | 'dropped', report: DiscardedEvents[] | undefined, split: Split | undefined): void {
+  private onResult(entry: OutboxEntry, result: SendResult | 'dropped', report: DiscardedEvents[] | undefined, split: LimitedSplit | undefined): void {
     const state = this.state;
     try {
       entry.sending = false;
