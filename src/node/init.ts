@@ -10,6 +10,8 @@ import { makeDurableNodeTransport } from './transport-durable.js';
 import { getDefaultIntegrations } from './default-integrations.js';
 import { resolveIntegrations } from '../core/integrations.js';
 import { localCollectorDsn, wantsLocalCollector } from './collector-dsn.js';
+import { useRandomSource } from '../core/ids.js';
+import { fillFromUrandom } from './random-bytes.js';
 
 let carrierInstalled = false;
 const setUpOnce = new Set<string>();
@@ -22,6 +24,7 @@ export function init(options: Options = {}): Client | undefined {
   try {
     if (!carrierInstalled) {
       setAsyncContextStrategy(createAsyncLocalStorageStrategy());
+      useRandomSource(fillFromUrandom);
       carrierInstalled = true;
     }
     const previous = getGlobalScope().getClient<Client>();

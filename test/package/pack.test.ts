@@ -87,3 +87,20 @@ test('the bundles are Latin-1 only, so V8 keeps their source at one byte per cha
     assert.equal(wide, -1, `${file} has a character outside Latin-1 near: ${text.slice(Math.max(0, wide - 40), wide + 40)}`);
   }
 });
+
+// WebCrypto's first use costs 8–10 ms on the caller's tick; ids come from /dev/urandom instead
+// (src/node/random-bytes.ts). Plain node, not tsx, which loads crypto itself.
+test('import, init and a first capture load no crypto module', async () => {
+  const out = await run(
+    'no-crypto.mjs',
+    `import * as f from 'faultline';
+f.init({ dsn: process.env.DSN });
+const id = f.captureException(new Error('first'));
+const crypto = process.moduleLoadList.filter((m) => /crypto/i.test(m));
+f.flush(3000).then((ok) => console.log(JSON.stringify({ id, ok, crypto })));`,
+  );
+  const { id, ok, crypto } = JSON.parse(out);
+  assert.match(id, /^[0-9a-f]{32}$/);
+  assert.equal(ok, true);
+  assert.deepEqual(crypto, []);
+});
