@@ -86,6 +86,8 @@ for (let run = 1; run <= runs; run++) {
     record(driver, 'exceptionUs', cap.exceptionUs);
     record(driver, 'exceptionMedianUs', cap.exceptionMedianUs);
     record(driver, 'messageUs', cap.messageUs);
+    record(driver, 'exceptionSteadyUs', cap.exceptionSteadyUs);
+    record(driver, 'exceptionSteadyMedianUs', cap.exceptionSteadyMedianUs);
     const cpu = await runChild(driver, 'cpu', cpuEvents);
     record(driver, 'cpuPerEventUs', cpu.cpuPerEventUs);
     record(driver, 'cpuDelivered', cpu.sink.events / cpu.events);
@@ -171,6 +173,8 @@ const rows = [
   ['module files loaded', 'files', '≤ 15'],
   ['captureException, caller\'s tick (µs)', 'exceptionUs', '≤ 1/3 sentry'],
   ['captureException, caller\'s tick, median call (µs)', 'exceptionMedianUs', ''],
+  [`captureException, caller's tick, third ${captureIterations.toLocaleString('en-US')} calls (µs)`, 'exceptionSteadyUs', ''],
+  [`captureException, caller's tick, third ${captureIterations.toLocaleString('en-US')} calls, median call (µs)`, 'exceptionSteadyMedianUs', ''],
   [`captureException, caller's tick, after ${warmupEvents.toLocaleString('en-US')} events (µs)`, 'exceptionWarmUs', ''],
   ['captureMessage, caller\'s tick (µs)', 'messageUs', ''],
   ['CPU per event, all included (µs)', 'cpuPerEventUs', '≤ 1.3× raw'],
