@@ -4,6 +4,7 @@
 // from their segment files intact.
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ClientReports } from '../../src/core/client-reports.js';
 import { envelopeUrl, parseDsn } from '../../src/core/dsn.js';
@@ -192,6 +193,33 @@ test('envelopes the memory cache could not keep are read back from their segment
     assert.equal(event.extra.filler.length, 6000 + (i % 7) * 100, 'the payload came back whole');
   }
   assert.deepEqual(storedFiles(cacheDir), []);
+});
+
+/** A real store that notes each read-back window: how far it asked, and how long the file was. */
+class WindowRecordingStore extends DiskStore {
+  readonly windows: Array<{ offset: number; maxLength: number; fileLength: number }> = [];
+  override readAt(name: string, offset: number, minLength: number, maxLength: number): Promise<Uint8Array> {
+    const fileLength = fs.statSync(path.join(this.directory, name)).size;
+    this.windows.push({ offset, maxLength, fileLength });
+    return super.readAt(name, offset, minLength, maxLength);
+  }
+}
+
+test('read-back windows reach 1 MiB ahead at most, and never past the end of their segment file', async () => {
+  const store = new WindowRecordingStore(path.join(cacheDir, 'windows'), false);
+  const box = makeOutbox(store, { maxMemoryBytes: 64 * 1024, concurrency: 2 });
+  server.fallback = { status: 503 };
+  for (let i = 0; i < 400; i++) box.send(envelopeFor(i));
+  await box.persisted();
+  server.fallback = { status: 200 };
+  server.envelopes.length = 0;
+  assert.equal(await box.flush(20_000), true);
+  assert.equal(messages().length, 400);
+  assert.ok(store.windows.length > 0, 'the envelopes were read back through windows');
+  for (const { offset, maxLength, fileLength } of store.windows) {
+    // A buffer of maxLength bytes is made for each read: none bigger than what the file holds.
+    assert.equal(maxLength, Math.min(1024 * 1024, fileLength - offset), `a window at ${offset} of a ${fileLength}-byte file`);
+  }
 });
 
 test('close while writes are under way: the files are written at once and the next outbox of the process sends them', async () => {

@@ -17,8 +17,11 @@ export interface OutboxEntry {
   bytes?: Uint8Array;
   /** A copy of the file's bytes kept in memory (bounded), so sending needs no read. */
   cached?: Uint8Array;
-  /** Set when the envelope is one of several in a segment file (segment.ts); `name` is then `<file>#<i>`. */
-  segment?: { name: string; offset: number; length: number };
+  /**
+   * Set when the envelope is one of several in a segment file (segment.ts); `name` is then
+   * `<file>#<i>`. `fileLength` is the whole file's, so that reading back never asks for more.
+   */
+  segment?: { name: string; offset: number; length: number; fileLength: number };
   /** A request for it is in flight; it must not be evicted or sent twice. */
   sending: boolean;
 }

@@ -161,7 +161,7 @@ export class OutboxLoader {
         state.record('cache_overflow', entry.outcomes);
         continue;
       }
-      entry.segment = { name, offset: record.byteOffset - bytes.byteOffset, length: record.byteLength };
+      entry.segment = { name, offset: record.byteOffset - bytes.byteOffset, length: record.byteLength, fileLength: bytes.byteLength };
       state.cache(entry, record.slice());
       state.admit(entry, false);
       admitted++;

@@ -116,7 +116,7 @@ export class OutboxSender {
           entry.bytes ??
           entry.cached ??
           (entry.segment
-            ? await this.readAhead(store).read(entry.segment.name, entry.segment.offset, entry.segment.length)
+            ? await this.readAhead(store).read(entry.segment)
             : await store.read(entry.name));
         const now = Date.now();
         const rateLimits = this.state.config.rateLimits;

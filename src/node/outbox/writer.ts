@@ -251,7 +251,7 @@ export class OutboxWriter {
     if (onDisk && batch.segment) state.segments.set(batch.name, batch.described.length);
     for (let i = 0; i < batch.described.length; i++) {
       const entry = batch.described[i]!;
-      if (onDisk && batch.segment) placeInSegment(entry, batch.name, i, batch.records![i]!);
+      if (onDisk && batch.segment) placeInSegment(entry, batch.name, i, batch.records![i]!, batch.byteLength);
       else {
         // A file of its own, or (memory only) a name for the entry that keeps its own bytes.
         entry.name = batch.segment ? segmentEntryName(batch.name, i) : batch.name;
@@ -293,9 +293,9 @@ export class OutboxWriter {
   }
 }
 
-/** The entry is envelope `index` of segment file `name`, lying at `record` in it. */
-function placeInSegment(entry: OutboxEntry, name: string, index: number, record: SegmentRecord): void {
+/** The entry is envelope `index` of segment file `name` (`fileLength` bytes), lying at `record` in it. */
+function placeInSegment(entry: OutboxEntry, name: string, index: number, record: SegmentRecord, fileLength: number): void {
   entry.name = segmentEntryName(name, index);
   entry.createdAt = createdAtOf(name);
-  entry.segment = { name, offset: record.offset, length: record.length };
+  entry.segment = { name, offset: record.offset, length: record.length, fileLength };
 }
