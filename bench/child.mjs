@@ -112,9 +112,9 @@ async function capture() {
   const message = await timeCalls(iterations, (i) => driver.captureMessage(`bench message ${i}`));
   await driver.flush(30000);
   // The same calls twice more, the third pass reported: by then V8 has grown the young generation
-  // to what this pattern needs (the pre-made errors' stack strings survive, so it grows), and the
-  // pages of its larger semi-spaces have been touched once. A process pays that growth once in its
-  // life; @sentry/node's has paid it during its import, faultline's pays it in the first two passes.
+  // to what this pattern needs (it grows with what survives its collections), and the pages of its
+  // larger semi-spaces have been written once. A process pays that growth once in its life;
+  // @sentry/node's has paid it during its import, faultline's pays it in the first two passes.
   let steady;
   for (let pass = 0; pass < 2; pass++) {
     const again = Array.from({ length: iterations }, makeError);
