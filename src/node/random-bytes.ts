@@ -28,14 +28,7 @@ export function fillFromUrandom(array: Uint8Array): boolean {
     unavailable = true;
     return false;
   } finally {
-    if (fd !== undefined) closeQuietly(fd);
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // Nothing was leaked that a retry could free.
+    // In the background: the bytes are read, and the caller's tick need not wait for a close.
+    if (fd !== undefined) fs.close(fd, () => {});
   }
 }

@@ -3,6 +3,7 @@
 
 import { itemCategory, itemOutcomes, type Envelope, type ItemOutcome } from '../../core/envelope.js';
 import type { DataCategory } from '../../core/types.js';
+import type { SegmentPlace } from './segment.js';
 
 export interface OutboxEntry {
   /** File name on disk; also the entry's identity in memory-only mode. */
@@ -19,9 +20,9 @@ export interface OutboxEntry {
   cached?: Uint8Array;
   /**
    * Set when the envelope is one of several in a segment file (segment.ts); `name` is then
-   * `<file>#<i>`. `fileLength` is the whole file's, so that reading back never asks for more.
+   * `<file>#<i>`. The file's length is kept so that reading back never asks for more.
    */
-  segment?: { name: string; offset: number; length: number; fileLength: number };
+  segment?: SegmentPlace;
   /** A request for it is in flight; it must not be evicted or sent twice. */
   sending: boolean;
 }

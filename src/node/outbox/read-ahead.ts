@@ -9,19 +9,12 @@
 // to 3 ms when its pages came fresh from the kernel).
 
 import type { DiskStore } from './disk-store.js';
+import type { SegmentPlace } from './segment.js';
 
 /** How far one read reaches ahead of the envelope asked for. */
 const WINDOW_BYTES = 1024 * 1024;
 /** Windows kept: the one being used and the one before it (requests in flight overlap them). */
 const WINDOWS_KEPT = 2;
-
-/** Where an envelope lies: its segment file, its place in it, and the file's whole length. */
-export interface SegmentPlace {
-  name: string;
-  offset: number;
-  length: number;
-  fileLength: number;
-}
 
 interface Window {
   name: string;

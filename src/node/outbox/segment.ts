@@ -20,6 +20,12 @@ export interface SegmentRecord {
   length: number;
 }
 
+/** Where a stored envelope lies: its segment file, its record there, and the file's whole length. */
+export interface SegmentPlace extends SegmentRecord {
+  name: string;
+  fileLength: number;
+}
+
 export function isSegmentName(name: string): boolean {
   return name.endsWith(SEGMENT_SUFFIX);
 }
