@@ -107,6 +107,8 @@ for (let run = 1; run <= runs; run++) {
     record(driver, 'floodWallMs', f.wallMs);
     if (s.events > 0) record(driver, 'floodCpuPerEvent', f.floodCpuUs / s.events);
     if (s.events > 0) record(driver, 'sinkCpuPerEvent', s.cpuUs / s.events);
+    // Both on the same two cores: the flood's rate follows the two together (bench/FINDINGS.md).
+    if (s.events > 0) record(driver, 'floodSenderSinkCpuPerEvent', (f.floodCpuUs + s.cpuUs) / s.events);
     record(driver, 'peakRss', f.peakRss / MiB);
     record(driver, 'rssFlood', f.rssAfterFlood / MiB);
     record(driver, 'heapFlood', f.heapAfterFlood / MiB);
@@ -187,6 +189,7 @@ const rows = [
   ['flood: process wall (ms)', 'floodWallMs', ''],
   ['flood: sender CPU per delivered event (µs)', 'floodCpuPerEvent', ''],
   ['flood: sink CPU per delivered event (µs)', 'sinkCpuPerEvent', ''],
+  ['flood: sender + sink CPU per delivered event (µs)', 'floodSenderSinkCpuPerEvent', ''],
   ['flood: peak RSS (MiB)', 'peakRss', '≤ raw'],
   ['RSS after init (MiB)', 'rssInit', '≤ bare + 5'],
   ['heapUsed after init (MiB)', 'heapInit', ''],
