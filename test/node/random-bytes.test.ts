@@ -1,5 +1,5 @@
 // Ids come from /dev/urandom in Node (src/node/random-bytes.ts), not from WebCrypto, whose first
-// use costs 8–10 ms on the caller's tick; elsewhere, and when the runtime's source fails, from
+// use costs 6–10 ms on the caller's tick; elsewhere, and when the runtime's source fails, from
 // crypto.getRandomValues.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';

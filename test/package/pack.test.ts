@@ -88,7 +88,7 @@ test('the bundles are Latin-1 only, so V8 keeps their source at one byte per cha
   }
 });
 
-// WebCrypto's first use costs 8–10 ms on the caller's tick; ids come from /dev/urandom instead
+// WebCrypto's first use costs 6–10 ms on the caller's tick; ids come from /dev/urandom instead
 // (src/node/random-bytes.ts). Plain node, not tsx, which loads crypto itself.
 test('import, init and a first capture load no crypto module', async () => {
   const out = await run(
