@@ -32,7 +32,10 @@ export class OutboxLoader {
       if (state.closed) return handOver(store.directory, name, only);
       const bytes = await store.read(name);
       if (state.closed) return handOver(store.directory, name, only);
-      if (isSegmentName(name)) return await this.loadSegment(name, bytes, Date.now(), only);
+      if (isSegmentName(name)) {
+        await this.loadSegment(name, bytes, Date.now(), only);
+        return;
+      }
       const entry = describeEnvelope(name, createdAtOf(name), bytes.byteLength, parseEnvelope(bytes));
       state.admit(entry, true);
     } catch (err) {
@@ -74,6 +77,7 @@ export class OutboxLoader {
     try {
       if (!store || !(await opened)) return;
       const now = Date.now();
+      let adopted = 0;
       for (const found of await store.list(now)) {
         // Closed during the load: what is not taken yet stays for the folder's next outbox.
         if (state.closed) break;
@@ -101,7 +105,7 @@ export class OutboxLoader {
           break;
         }
         if (segment) {
-          await this.loadSegment(name, bytes, now, only);
+          adopted += await this.loadSegment(name, bytes, now, only);
           continue;
         }
         let envelope: Envelope;
@@ -118,10 +122,12 @@ export class OutboxLoader {
           continue;
         }
         state.admit(entry, false);
+        adopted++;
       }
       state.entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       state.enforceBounds();
-      if (state.entries.length) debugLog.log(`outbox: ${state.entries.length} envelope(s) from an earlier run to send`);
+      // Not `entries.length`: a burst right after init may have spilled some of this outbox's own.
+      if (adopted > 0) debugLog.log(`outbox: ${adopted} envelope(s) from an earlier run to send`);
     } catch (err) {
       debugLog.error('outbox: could not read the cache folder', err);
     } finally {
@@ -132,14 +138,15 @@ export class OutboxLoader {
   }
 
   /** The envelopes of an adopted segment file (those in `only`, if given), each an entry of its own. */
-  private async loadSegment(name: string, bytes: Uint8Array, now: number, only?: readonly number[]): Promise<void> {
+  /** Returns how many it admitted. */
+  private async loadSegment(name: string, bytes: Uint8Array, now: number, only?: readonly number[]): Promise<number> {
     const state = this.state;
     let records: Uint8Array[];
     try {
       records = decodeSegment(bytes);
     } catch (err) {
       await this.discardUnreadable(name, err);
-      return;
+      return 0;
     }
     let admitted = 0;
     const wanted = only && new Set(only);
@@ -168,6 +175,7 @@ export class OutboxLoader {
     }
     state.segments.set(name, admitted);
     if (admitted === 0) state.segmentDone(name);
+    return admitted;
   }
 
   private isKnown(name: string): boolean {

@@ -225,7 +225,10 @@ export class OutboxSender {
   private startReport(): void {
     const state = this.state;
     const reportItem = this.takeReport();
-    state.reportRequested = false;
+    // Still asked for while envelopes wait to be written or sent: those dropped when their turn
+    // comes (a rate limit learned meanwhile) are counted after this report left, and the flush
+    // that asked must carry their counts too, in a report of their own.
+    state.reportRequested = state.entries.length > 0 || state.unadmitted() > 0;
     if (!reportItem) return;
     const report = discardedEventsOf(reportItem);
     state.inFlight++;
@@ -235,11 +238,12 @@ export class OutboxSender {
         state.inFlight--;
         if (result === 'network_error' || result === 'failed') this.backoff.fail();
         else this.backoff.succeed();
-        // Relay counted nothing unless it took the report; a 4xx would refuse it again.
-        if (result === 'network_error' || result === 'failed' || result === 'rate_limited') {
-          state.config.clientReports.merge(report);
-          state.reportRequested = true;
-        }
+        // Relay counted nothing unless it took the report; a 4xx would refuse it again. After a
+        // failure the backoff paces the next try; after a 429 nothing would, and asking again at
+        // once was a request loop until flush() timed out: the counts wait for the next envelope
+        // to ride on, or the next flush.
+        if (result === 'network_error' || result === 'failed' || result === 'rate_limited') state.config.clientReports.merge(report);
+        if (result === 'network_error' || result === 'failed') state.reportRequested = true;
         this.pump();
         state.checkIdle();
       });
