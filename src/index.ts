@@ -104,3 +104,9 @@ export type {
   TransportOptions,
   User,
 } from './core/types.js';
+
+/**
+ * @internal Not an API: the entry point of the outbox's burst sender thread, which loads this
+ * module in the thread (node/outbox/burst-sender.ts).
+ */
+export { __faultlineBurstWorker } from './node/outbox/burst-sender.js';

@@ -11,6 +11,7 @@ type Tls = typeof import('node:tls');
 type Net = typeof import('node:net');
 type Zlib = typeof import('node:zlib');
 type Util = typeof import('node:util');
+type WorkerThreads = typeof import('node:worker_threads');
 
 let nodeRequire: ((id: string) => unknown) | undefined;
 
@@ -28,6 +29,7 @@ let tls: Tls | undefined;
 let net: Net | undefined;
 let zlib: Zlib | undefined;
 let util: Util | undefined;
+let workerThreads: WorkerThreads | undefined;
 
 export const loadHttp = (): Http => (http ??= load<Http>('node:http'));
 export const loadHttps = (): Https => (https ??= load<Https>('node:https'));
@@ -41,6 +43,9 @@ export const loadTls = (): Tls => (tls ??= load<Tls>('node:tls'));
 export const loadZlib = (): Zlib => (zlib ??= load<Zlib>('node:zlib'));
 /** node:util (about 0.25 MiB): only console calls and crash reports format with it. */
 export const loadUtil = (): Util => (util ??= load<Util>('node:util'));
+
+/** node:worker_threads: only a burst that spills to disk starts a sender thread (outbox/burst-sender.ts). */
+export const loadWorkerThreads = (): WorkerThreads => (workerThreads ??= load<WorkerThreads>('node:worker_threads'));
 
 /** Has the application (or anything) loaded this built-in already? Reads Node's own list. */
 export function isBuiltinLoaded(name: string): boolean {

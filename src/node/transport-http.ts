@@ -47,23 +47,25 @@ export interface EnvelopeRequester {
 
 /** The requests of a Node transport, from its options (shared with the durable transport). */
 export function envelopeRequester(args: TransportFactoryArgs): EnvelopeRequester {
+  const config = requesterConfig(args);
+  return { ...httpRequester(config), concurrency: config.maxSockets };
+}
+
+/** What `httpRequester` needs, from the transport's options; plain data, so a worker thread can have it too. */
+export function requesterConfig(args: TransportFactoryArgs): RequesterConfig {
   const options = args.transportOptions ?? {};
   const client = sdkClient(args.options?._sdk);
-  const concurrency = positive(options.concurrency, DEFAULT_CONCURRENCY);
   return {
-    ...httpRequester({
-      url: new URL(args.url || envelopeUrl(args.dsn)),
-      headers: {
-        ...options.headers,
-        'Content-Type': 'application/x-sentry-envelope',
-        'X-Sentry-Auth': authHeader(args.dsn, client),
-        'User-Agent': client,
-      },
-      maxSockets: concurrency,
-      timeout: positive(options.timeout, DEFAULT_TIMEOUT_MS),
-      compressionThreshold: nonNegative(options.compressionThreshold, DEFAULT_COMPRESSION_THRESHOLD),
-    }),
-    concurrency,
+    url: new URL(args.url || envelopeUrl(args.dsn)),
+    headers: {
+      ...options.headers,
+      'Content-Type': 'application/x-sentry-envelope',
+      'X-Sentry-Auth': authHeader(args.dsn, client),
+      'User-Agent': client,
+    },
+    maxSockets: positive(options.concurrency, DEFAULT_CONCURRENCY),
+    timeout: positive(options.timeout, DEFAULT_TIMEOUT_MS),
+    compressionThreshold: nonNegative(options.compressionThreshold, DEFAULT_COMPRESSION_THRESHOLD),
   };
 }
 

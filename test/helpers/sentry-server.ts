@@ -25,6 +25,10 @@ export interface ReceivedEnvelope {
   url: string;
   /** Problems the kit found; tests assert this is empty. */
   errors: string[];
+  /** Date.now() when the request's body had arrived. */
+  receivedAt: number;
+  /** The status it was answered with (0: the socket was destroyed, or never answered). */
+  status: number;
 }
 
 export interface TestServer {
@@ -40,6 +44,8 @@ export interface TestServer {
   /** Script the next replies (consumed in order); afterwards `fallback` is used. */
   reply(...replies: Reply[]): void;
   fallback: Reply;
+  /** Picks the reply by what was sent, before the scripted ones (undefined: those decide). */
+  decide?: (envelope: ReceivedEnvelope) => Reply | undefined;
   requests: number;
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -101,9 +107,10 @@ export async function startSentryServer(): Promise<TestServer> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       state.requests++;
-      const reply = queue.shift() ?? state.fallback;
       let raw = Buffer.concat(chunks);
       const errors: string[] = [];
+      const receivedAt = Date.now();
+      let received: ReceivedEnvelope;
       try {
         if (req.headers['content-encoding'] === 'gzip') raw = zlib.gunzipSync(raw);
         const checked = kit.checkEnvelope(raw);
@@ -121,10 +128,13 @@ export async function startSentryServer(): Promise<TestServer> {
         if (!String(req.headers['x-sentry-auth'] ?? '').includes(`sentry_key=${PUBLIC_KEY}`)) {
           errors.push('missing or wrong X-Sentry-Auth');
         }
-        state.envelopes.push({ header: parsed.header, items, raw, requestHeaders: req.headers, url: req.url ?? '', errors });
+        received = { header: parsed.header, items, raw, requestHeaders: req.headers, url: req.url ?? '', errors, receivedAt, status: 0 };
       } catch (err) {
-        state.envelopes.push({ header: {}, items: [], raw, requestHeaders: req.headers, url: req.url ?? '', errors: [String(err)] });
+        received = { header: {}, items: [], raw, requestHeaders: req.headers, url: req.url ?? '', errors: [String(err)], receivedAt, status: 0 };
       }
+      const reply = state.decide?.(received) ?? queue.shift() ?? state.fallback;
+      received.status = reply.destroy || reply.hang ? 0 : (reply.status ?? 200);
+      state.envelopes.push(received);
       if (reply.destroy) return void req.socket.destroy();
       if (reply.hang) return;
       const send = () => {

@@ -22,6 +22,8 @@ export interface OutboxSettings {
   retryMaxDelayMs: number;
   /** fsync each file before it becomes visible (only matters for power loss). */
   fsync: boolean;
+  /** Send what a burst spills from a worker thread while the caller's loop runs (burst-sender.ts). */
+  burstThread: boolean;
 }
 
 export const OUTBOX_DEFAULTS: OutboxSettings = {
@@ -32,12 +34,13 @@ export const OUTBOX_DEFAULTS: OutboxSettings = {
   retryInitialDelayMs: 1000,
   retryMaxDelayMs: 60_000,
   fsync: false,
+  burstThread: true,
 };
 
 /** `transportOptions.outbox` over the defaults; wrong values fall back to the default. */
 export function outboxSettings(raw: unknown): OutboxSettings {
   const given = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-  const positive = (key: keyof OutboxSettings): number => {
+  const positive = (key: Exclude<keyof OutboxSettings, 'fsync' | 'burstThread'>): number => {
     const value = given[key];
     return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : (OUTBOX_DEFAULTS[key] as number);
   };
@@ -49,6 +52,7 @@ export function outboxSettings(raw: unknown): OutboxSettings {
     retryInitialDelayMs: positive('retryInitialDelayMs'),
     retryMaxDelayMs: positive('retryMaxDelayMs'),
     fsync: given.fsync === true,
+    burstThread: given.burstThread !== false,
   };
 }
 

@@ -23,6 +23,8 @@ import { itemCategory, itemOutcomes, type Envelope, type EnvelopeItem } from '..
 import type { RateLimits } from '../../core/rate-limits.js';
 import { timerDelay } from '../../core/timer-delay.js';
 import type { MakeRequest } from '../../core/transport.js';
+import type { RequesterConfig } from '../transport-http.js';
+import { BurstSender } from './burst-sender.js';
 import type { DataCategory, DiscardReason } from '../../core/types.js';
 import type { BackoffOptions } from './backoff.js';
 import type { DiskStore } from './disk-store.js';
@@ -53,6 +55,8 @@ export interface OutboxConfig {
   clientReports: ClientReports;
   recordDroppedEvent: (reason: DiscardReason, category: DataCategory, quantity?: number) => void;
   makeRequest: MakeRequest;
+  /** The requests' settings for a burst sender thread (burst-sender.ts); none: the main thread sends all. */
+  burstThread?: RequesterConfig;
 }
 
 export interface OutboxStats {
@@ -66,6 +70,8 @@ export interface OutboxStats {
   inFlight: number;
   /** Files found unreadable at start (removed); stays 0 unless the disk lost data. */
   corrupt: number;
+  /** Burst sender threads started (burst-sender.ts), and envelopes they sent that got an answer. */
+  burstThread: { starts: number; sent: number };
 }
 
 export class Outbox implements Adopter {
@@ -73,6 +79,7 @@ export class Outbox implements Adopter {
   private readonly sender: OutboxSender;
   private readonly loader: OutboxLoader;
   private readonly writer: OutboxWriter;
+  private readonly burst: BurstSender | undefined;
   private readonly ready: Promise<void>;
 
   constructor(config: OutboxConfig) {
@@ -82,7 +89,8 @@ export class Outbox implements Adopter {
     if (config.store) registerLive(config.store.directory, this);
     const opened = this.loader.open();
     this.ready = this.loader.load(opened);
-    this.writer = new OutboxWriter(this.state, this.sender, opened);
+    this.burst = config.burstThread && config.store ? new BurstSender(this.state, this.sender, config.burstThread) : undefined;
+    this.writer = new OutboxWriter(this.state, this.sender, opened, this.burst);
   }
 
   /** Takes over a file a closed outbox of this process still had (ownership.ts); the name stays held. */
@@ -167,6 +175,7 @@ export class Outbox implements Adopter {
     const flushed = await this.flush(timeout);
     state.closed = true;
     this.sender.cancelWake();
+    this.burst?.stop();
     this.persistSync();
     // What is left on disk goes to the next outbox of this process, or to the next start. An
     // envelope in flight, or a segment with one in flight, follows once its request has ended
@@ -219,6 +228,7 @@ export class Outbox implements Adopter {
       bytes: state.totalBytes,
       inFlight: state.inFlight,
       corrupt: state.corrupt,
+      burstThread: { starts: this.burst?.starts ?? 0, sent: this.burst?.sent ?? 0 },
     };
   }
 

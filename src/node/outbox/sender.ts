@@ -14,6 +14,7 @@ import { discardedEventsOf, type DiscardedEvents } from '../../core/client-repor
 import { serializeEnvelope, type Envelope, type EnvelopeItem } from '../../core/envelope.js';
 import { classifyResponse, isRetryable, type SendResult } from '../../core/send-result.js';
 import { timerDelay } from '../../core/timer-delay.js';
+import type { TransportResponse } from '../../core/transport.js';
 import { Backoff } from './backoff.js';
 import type { DiskStore } from './disk-store.js';
 import type { OutboxEntry } from './entry.js';
@@ -64,6 +65,36 @@ export class OutboxSender {
       }
     } catch (err) {
       debugLog.error('outbox pump failed', err);
+    }
+  }
+
+  /** May the burst thread (burst-sender.ts) take envelopes now? Not while the server is failing. */
+  mayHandOff(now: number): boolean {
+    return !this.backoff.isFailing() && now >= this.backoff.waitUntil();
+  }
+
+  /**
+   * Envelopes the burst thread had: those it sent are settled by their responses, as if this
+   * sender had sent them (`response` undefined: no response), and those it gives back unsent
+   * wait for this sender again. One pump after all of them.
+   */
+  settleElsewhere(settled: ReadonlyArray<readonly [OutboxEntry, Partial<TransportResponse>]>, returned: readonly OutboxEntry[]): void {
+    const state = this.state;
+    try {
+      for (const [entry, response] of settled) {
+        const result = response.statusCode === undefined ? 'network_error' : this.learn({ ...response, statusCode: response.statusCode });
+        this.onResult(entry, result, undefined, undefined, false);
+      }
+      for (const entry of returned) {
+        entry.sending = false;
+        state.inFlight--;
+        this.letGoIfClosed(entry);
+      }
+    } catch (err) {
+      debugLog.error('outbox: could not settle what the sender thread reported', err);
+    } finally {
+      this.pump();
+      state.checkIdle();
     }
   }
 
@@ -159,7 +190,7 @@ export class OutboxSender {
    * `dropped`: every item was limited, no request was made. Items left out for a limit are
    * counted only once the envelope is done with: a retry decides afresh, and may send them.
    */
-  private onResult(entry: OutboxEntry, result: SendResult | 'dropped', report: DiscardedEvents[] | undefined, split: LimitedSplit | undefined): void {
+  private onResult(entry: OutboxEntry, result: SendResult | 'dropped', report: DiscardedEvents[] | undefined, split: LimitedSplit | undefined, pump = true): void {
     const state = this.state;
     try {
       entry.sending = false;
@@ -184,8 +215,10 @@ export class OutboxSender {
     } catch (err) {
       debugLog.error('outbox response handling failed', err);
     } finally {
-      this.pump();
-      state.checkIdle();
+      if (pump) {
+        this.pump();
+        state.checkIdle();
+      }
     }
   }
 
@@ -257,19 +290,21 @@ export class OutboxSender {
 
   /** One request; every response teaches the rate limits, whatever its status. */
   private async request(body: Uint8Array): Promise<SendResult> {
-    const config = this.state.config;
     try {
-      const response = await config.makeRequest(body, EMPTY_ENVELOPE);
-      try {
-        config.rateLimits.update(response.statusCode, { retryAfter: response.retryAfter, rateLimits: response.rateLimits });
-      } catch (err) {
-        debugLog.warn('could not read rate limit headers', err);
-      }
-      return classifyResponse(response.statusCode);
+      return this.learn(await this.state.config.makeRequest(body, EMPTY_ENVELOPE));
     } catch (err) {
       debugLog.warn('outbox: request failed', err);
       return 'network_error';
     }
+  }
+
+  private learn(response: TransportResponse): SendResult {
+    try {
+      this.state.config.rateLimits.update(response.statusCode, { retryAfter: response.retryAfter, rateLimits: response.rateLimits });
+    } catch (err) {
+      debugLog.warn('could not read rate limit headers', err);
+    }
+    return classifyResponse(response.statusCode);
   }
 
   private wakeAt(at: number): void {

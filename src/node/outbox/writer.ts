@@ -20,6 +20,7 @@ import { createdAtOf, newEnvelopeName, newSegmentName, type DiskStore, type File
 import { describeEnvelope, type OutboxEntry } from './entry.js';
 import { handOver, hold, release } from './ownership.js';
 import { segmentChunks, type SegmentRecord } from './segment.js';
+import type { BurstSender } from './burst-sender.js';
 import type { OutboxSender } from './sender.js';
 import { segmentEntryName, type OutboxState, type WriteBatch } from './state.js';
 
@@ -37,6 +38,8 @@ export class OutboxWriter {
     private readonly sender: OutboxSender,
     /** The loader's open(): settles once the folder exists, or the outbox has gone to memory. */
     opened: Promise<unknown>,
+    /** Sends spilled bursts from a thread of its own, when there is one (burst-sender.ts). */
+    private readonly burst?: BurstSender,
   ) {
     // A write before the folder exists would fail and wrongly send the outbox to memory-only
     // mode for good. The rest of the load (adopting leftovers) is not waited for.
@@ -71,6 +74,8 @@ export class OutboxWriter {
       state.batches.push(written.batch);
       state.batchJobs += written.batch.described.length;
       this.admitWritten(true);
+      // The caller's loop may go on for a long time: the thread sends these meanwhile.
+      this.burst?.offer(written.batch.described);
     }
     return state.intakeLength() < state.config.bufferSize;
   }

@@ -1,0 +1,156 @@
+// The burst sender thread (src/node/outbox/burst-sender.ts): what a tight loop of captures spills
+// to disk is sent from a worker thread while the loop still runs, and every answer that is not a
+// plain 2xx hands the rest back to the main thread's sender, which settles them as before.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
+import { tempCacheDir } from './helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixture = path.join(here, 'fixtures', 'burst-app.ts');
+
+interface BurstResult {
+  total: number;
+  accepted: number;
+  loopStart: number;
+  loopEnd: number;
+  reinitAt?: number;
+  flushed: boolean;
+  stats: { entries: number; inFlight: number; burstThread: { starts: number; sent: number } };
+}
+
+let server: TestServer;
+before(async () => {
+  server = await startSentryServer();
+});
+after(() => server.close());
+
+async function runBurst(env: Record<string, string>, cacheDir = tempCacheDir()): Promise<BurstResult & { stderr: string }> {
+  server.envelopes.length = 0;
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    cwd: path.resolve(here, '../..'),
+    env: { ...process.env, DSN: server.dsn, CACHE_DIR: cacheDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(server.errors(), [], 'every envelope passes the protocol kit');
+  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as BurstResult), stderr };
+}
+
+/** Client report counts in envelopes the server took (2xx), keyed `reason:category`. */
+function reportedDrops(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const env of server.envelopes) {
+    if (env.status < 200 || env.status >= 300) continue;
+    for (const item of env.items) {
+      if (item.header['type'] !== 'client_report') continue;
+      for (const d of item.json.discarded_events) out[`${d.reason}:${d.category}`] = (out[`${d.reason}:${d.category}`] ?? 0) + d.quantity;
+    }
+  }
+  return out;
+}
+
+/** Event ids the server took (2xx), and how many of those arrived before `until`. */
+function deliveredEvents(until = Infinity): { ids: string[]; early: number } {
+  const ids: string[] = [];
+  let early = 0;
+  for (const env of server.envelopes) {
+    if (env.status < 200 || env.status >= 300) continue;
+    for (const item of env.items) {
+      if (item.header['type'] !== 'event') continue;
+      ids.push(item.json.event_id);
+      if (env.receivedAt < until) early++;
+    }
+  }
+  return { ids, early };
+}
+
+for (const build of ['ESM', 'CJS'] as const) {
+  test(`${build} build: a burst is sent from the thread while the loop that captured it still runs; each event once`, async () => {
+    server.fallback = { status: 200 };
+    // An application's preload (NODE_OPTIONS) runs in its worker threads too, unless told not to:
+    // an instrumentation file there would init a second SDK inside the burst thread.
+    const spy = path.join(here, 'fixtures', 'thread-spy.cjs');
+    const result = await runBurst({ N: '2000', LOOP_MS: '3000', CJS: build === 'CJS' ? '1' : '0', NODE_OPTIONS: `--require ${spy}` });
+    assert.doesNotMatch(result.stderr, /preload ran in the burst thread/);
+    const { ids, early } = deliveredEvents(result.loopEnd);
+    console.log(`# burst (${build}): ${early} of ${ids.length} delivered before the loop ended; ${JSON.stringify(result.stats.burstThread)}`);
+    assert.equal(result.accepted, 2000);
+    assert.equal(result.flushed, true);
+    assert.equal(ids.length, 2000);
+    assert.equal(new Set(ids).size, 2000, 'no event sent twice');
+    assert.equal(result.stats.burstThread.starts, 1);
+    // All but the last partial intake (under 100, written and sent by the main thread) was spilled.
+    assert.ok(result.stats.burstThread.sent >= 1900, `the thread sent the spilled envelopes (${result.stats.burstThread.sent})`);
+    assert.ok(early >= 1000, `most were delivered while the main thread was still busy (${early})`);
+    assert.deepEqual([result.stats.entries, result.stats.inFlight], [0, 0]);
+  });
+}
+
+test('without the thread, nothing leaves before the loop ends (what the thread changes)', async () => {
+  server.fallback = { status: 200 };
+  const result = await runBurst({ N: '2000', LOOP_MS: '1500', BURST_THREAD: '0' });
+  const { ids, early } = deliveredEvents(result.loopEnd);
+  assert.equal(ids.length, 2000);
+  assert.equal(new Set(ids).size, 2000);
+  assert.equal(early, 0);
+  assert.deepEqual(result.stats.burstThread, { starts: 0, sent: 0 });
+});
+
+test('a rate limit mid-burst: the thread stops, the rest is dropped as ratelimit_backoff and counted', async () => {
+  server.fallback = { status: 200 };
+  // 300 events go through, then the error category is limited for a minute (as Relay does it:
+  // envelopes with events are refused, the client reports are taken).
+  let events = 0;
+  server.decide = (env) =>
+    env.items.some((i) => i.header['type'] === 'event') && ++events > 300
+      ? { status: 429, headers: { 'X-Sentry-Rate-Limits': '60:error:organization' } }
+      : undefined;
+  const result = await runBurst({ N: '2000', LOOP_MS: '3000' }).finally(() => (server.decide = undefined));
+  const { ids } = deliveredEvents();
+  const answered429 = server.envelopes.filter((e) => e.status === 429 && e.items.some((i) => i.header['type'] === 'event')).length;
+  const discarded = reportedDrops();
+  console.log(`# rate limited burst: ${ids.length} delivered, ${answered429} answered 429, ${JSON.stringify(discarded)}`);
+  assert.equal(result.accepted, 2000);
+  assert.equal(ids.length, 300);
+  assert.ok(answered429 >= 1 && answered429 <= 8, `only the requests already under way met the 429 (${answered429})`);
+  // Delivered, refused by the server (Relay counts those itself), or counted by the SDK: all 2000.
+  assert.equal(ids.length + answered429 + (discarded['ratelimit_backoff:error'] ?? 0), 2000, JSON.stringify(discarded));
+  assert.deepEqual([result.stats.entries, result.stats.inFlight], [0, 0]);
+});
+
+test('the server fails mid-burst: the thread gives the rest back, the main thread retries, all arrive once', async () => {
+  server.fallback = { status: 200 };
+  server.reply(...Array.from({ length: 200 }, () => ({ status: 200 })), ...Array.from({ length: 5 }, () => ({ status: 503 })));
+  const result = await runBurst({ N: '1500', LOOP_MS: '2500' });
+  const { ids } = deliveredEvents();
+  const failed = server.envelopes.filter((e) => e.status === 503).length;
+  assert.equal(failed, 5);
+  assert.equal(result.flushed, true);
+  assert.equal(ids.length, 1500, `${ids.length} delivered`);
+  assert.equal(new Set(ids).size, 1500, 'each delivered once');
+  assert.ok(result.stats.burstThread.sent >= 200);
+  assert.deepEqual([result.stats.entries, result.stats.inFlight], [0, 0]);
+});
+
+test('close() during a burst, init() again once its requests ended: the new outbox sends the rest, nothing twice', async () => {
+  server.fallback = { status: 200, delayMs: 10 };
+  const result = await runBurst({ N: '1500', LOOP_MS: '500', CLOSE_MS: '100' });
+  server.fallback = { status: 200 };
+  const before = deliveredEvents(result.reinitAt).early;
+  const { ids } = deliveredEvents();
+  console.log(`# close mid-burst: ${before} delivered before init() again, ${ids.length} in all`);
+  assert.ok(before > 0 && before < 1500, `close() cut the burst short (${before} delivered before)`);
+  assert.equal(result.flushed, true);
+  assert.equal(ids.length, 1500, `${ids.length} delivered`);
+  assert.equal(new Set(ids).size, 1500, 'nothing delivered twice');
+  assert.deepEqual([result.stats.entries, result.stats.inFlight], [0, 0]);
+});
