@@ -4,6 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSentryServer, type TestServer } from '../helpers/sentry-server.js';
@@ -153,4 +155,40 @@ test('close() during a burst, init() again once its requests ended: the new outb
   assert.equal(ids.length, 1500, `${ids.length} delivered`);
   assert.equal(new Set(ids).size, 1500, 'nothing delivered twice');
   assert.deepEqual([result.stats.entries, result.stats.inFlight], [0, 0]);
+});
+
+/** The ESM build copied into a package of its own, under `name`; `edit` changes its code. */
+function copyOfBuild(name: string, edit: (code: string) => string = (code) => code): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-build-copy-'));
+  fs.mkdirSync(path.join(dir, 'dist'));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module' }));
+  const code = fs.readFileSync(path.resolve(here, '../../dist/index.js'), 'utf8');
+  const edited = edit(code);
+  assert.notEqual(edited.length, 0);
+  fs.writeFileSync(path.join(dir, 'dist', 'index.js'), edited);
+  return path.join(dir, 'dist', 'index.js');
+}
+
+test('the thread fails: what it had comes back, the main thread sends all of it, each once', async () => {
+  server.fallback = { status: 200 };
+  const marker = 'function runBurstWorker() {';
+  const entry = copyOfBuild('faultline', (code) => {
+    assert.ok(code.includes(marker), 'the build still has the thread entry this test breaks');
+    return code.replace(marker, `${marker} throw new Error('a thread that fails, for the test');`);
+  });
+  const result = await runBurst({ N: '2000', LOOP_MS: '1000', FAULTLINE_ENTRY: entry });
+  const { ids } = deliveredEvents();
+  assert.deepEqual(result.stats.burstThread, { starts: 1, sent: 0 }, 'started once, sent nothing, not started again');
+  assert.equal(result.flushed, true);
+  assert.equal(ids.length, 2000);
+  assert.equal(new Set(ids).size, 2000);
+});
+
+test("inside an application's bundle (not the faultline package) the thread is never started", async () => {
+  server.fallback = { status: 200 };
+  const result = await runBurst({ N: '2000', LOOP_MS: '1000', FAULTLINE_ENTRY: copyOfBuild('my-app') });
+  const { ids } = deliveredEvents();
+  assert.deepEqual(result.stats.burstThread, { starts: 0, sent: 0 });
+  assert.equal(ids.length, 2000);
+  assert.equal(new Set(ids).size, 2000);
 });
