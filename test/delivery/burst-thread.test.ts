@@ -4,6 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as https from 'node:https';
+import * as zlib from 'node:zlib';
+import type { AddressInfo } from 'node:net';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,9 +35,10 @@ after(() => server.close());
 
 async function runBurst(env: Record<string, string>, cacheDir = tempCacheDir()): Promise<BurstResult & { stderr: string }> {
   server.envelopes.length = 0;
+  env = { DSN: server.dsn, ...env };
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
     cwd: path.resolve(here, '../..'),
-    env: { ...process.env, DSN: server.dsn, CACHE_DIR: cacheDir, ...env },
+    env: { ...process.env, CACHE_DIR: cacheDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -191,4 +195,43 @@ test("inside an application's bundle (not the faultline package) the thread is n
   assert.deepEqual(result.stats.burstThread, { starts: 0, sent: 0 });
   assert.equal(ids.length, 2000);
   assert.equal(new Set(ids).size, 2000);
+});
+
+test('https: the thread verifies the server against the same trusted CAs, and sends the burst over TLS', async () => {
+  const tls = path.join(here, '../fixtures/tls');
+  const eventIds: string[] = [];
+  const secure = https.createServer(
+    { key: fs.readFileSync(path.join(tls, 'localhost.key')), cert: fs.readFileSync(path.join(tls, 'localhost.crt')) },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        let body = Buffer.concat(chunks);
+        if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
+        for (const line of body.toString('utf8').split('\n')) {
+          const id = /^\{"event_id":"([0-9a-f]{32})"/.exec(line)?.[1];
+          if (id && line.includes('"exception"')) eventIds.push(id);
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    },
+  );
+  await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (secure.address() as AddressInfo).port;
+    const result = await runBurst({
+      N: '1000',
+      LOOP_MS: '2500',
+      DSN: `https://0123456789abcdef0123456789abcdef@localhost:${port}/42`,
+      NODE_EXTRA_CA_CERTS: path.join(tls, 'localhost.crt'),
+    });
+    console.log(`# https burst: ${eventIds.length} events, thread ${JSON.stringify(result.stats.burstThread)}`);
+    assert.equal(result.flushed, true);
+    assert.equal(eventIds.length, 1000);
+    assert.equal(new Set(eventIds).size, 1000);
+    assert.ok(result.stats.burstThread.sent >= 900, `the thread sent the spilled envelopes over TLS (${result.stats.burstThread.sent})`);
+  } finally {
+    secure.closeAllConnections();
+    await new Promise((resolve) => secure.close(resolve));
+  }
 });
