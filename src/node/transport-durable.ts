@@ -11,7 +11,7 @@ import { debugLog } from '../core/debug-log.js';
 import { RateLimits } from '../core/rate-limits.js';
 import { DEFAULT_BUFFER_SIZE } from '../core/transport.js';
 import type { Transport, TransportFactoryArgs } from '../core/types.js';
-import { envelopeRequester, makeNodeTransport, positive, requesterConfig } from './transport-http.js';
+import { envelopeRequester, makeNodeTransport, positive } from './transport-http.js';
 import { outboxDirectory, outboxSettings } from './outbox/config.js';
 import { DiskStore } from './outbox/disk-store.js';
 import { Outbox, type OutboxStats } from './outbox/outbox.js';
@@ -35,7 +35,6 @@ export function createDurableTransport(args: TransportFactoryArgs): DurableTrans
   const settings = outboxSettings(options.outbox);
   const url = new URL(args.url || envelopeUrl(args.dsn));
   const requester = envelopeRequester(args);
-  const request = requesterConfig(args);
 
   const directory = outboxDirectory({ url: url.href, dsn: args.dsn, options: args.options });
   const outbox = new Outbox({
@@ -51,7 +50,7 @@ export function createDurableTransport(args: TransportFactoryArgs): DurableTrans
     clientReports: args.clientReports,
     recordDroppedEvent: args.recordDroppedEvent,
     makeRequest: requester.makeRequest,
-    burstThread: settings.burstThread ? request : undefined,
+    burstThread: settings.burstThread ? requester.config : undefined,
   });
 
   // 'exit' listeners run synchronously and nothing async runs after them (process.exit(), the

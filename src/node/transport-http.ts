@@ -41,6 +41,8 @@ export interface EnvelopeRequester {
   makeRequest: MakeRequest;
   /** Requests in flight at most (`transportOptions.concurrency`), one connection each. */
   concurrency: number;
+  /** What the requests were made from (the durable outbox's burst thread makes its own from it). */
+  config: RequesterConfig;
   /** Closes the connections. */
   destroy(): void;
 }
@@ -48,11 +50,11 @@ export interface EnvelopeRequester {
 /** The requests of a Node transport, from its options (shared with the durable transport). */
 export function envelopeRequester(args: TransportFactoryArgs): EnvelopeRequester {
   const config = requesterConfig(args);
-  return { ...httpRequester(config), concurrency: config.maxSockets };
+  return { ...httpRequester(config), concurrency: config.maxSockets, config };
 }
 
 /** What `httpRequester` needs, from the transport's options; plain data, so a worker thread can have it too. */
-export function requesterConfig(args: TransportFactoryArgs): RequesterConfig {
+function requesterConfig(args: TransportFactoryArgs): RequesterConfig {
   const options = args.transportOptions ?? {};
   const client = sdkClient(args.options?._sdk);
   return {
@@ -78,7 +80,7 @@ export interface RequesterConfig {
 }
 
 /** POSTs over a keep-alive pool. `makeRequest` rejects on any request failure (→ network_error). */
-export function httpRequester(config: RequesterConfig): Omit<EnvelopeRequester, 'concurrency'> {
+export function httpRequester(config: RequesterConfig): Omit<EnvelopeRequester, 'concurrency' | 'config'> {
   const pool = new ConnectionPool(
     {
       host: config.url.hostname.startsWith('[') ? config.url.hostname.slice(1, -1) : config.url.hostname,

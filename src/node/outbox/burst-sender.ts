@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { debugLog } from '../../core/debug-log.js';
+import type { TransportResponse } from '../../core/transport.js';
 import { loadWorkerThreads } from '../builtins.js';
 import type { RequesterConfig } from '../transport-http.js';
 import type { BurstCommand, BurstJob, BurstReport, BurstWorkerData } from './burst-worker.js';
@@ -138,12 +139,12 @@ export class BurstSender {
   }
 
   private onReport(report: BurstReport): void {
-    const settled: Array<[OutboxEntry, BurstReport['outcomes'][number]]> = [];
-    for (const outcome of report.outcomes) {
-      const entry = this.take(outcome.name);
+    const settled: Array<[OutboxEntry, TransportResponse | undefined]> = [];
+    for (const { name, response } of report.outcomes) {
+      const entry = this.take(name);
       if (!entry) continue;
-      settled.push([entry, outcome]);
-      if (outcome.statusCode !== undefined) this.sent++;
+      settled.push([entry, response]);
+      if (response) this.sent++;
     }
     const returned: OutboxEntry[] = [];
     for (const name of report.returned) {

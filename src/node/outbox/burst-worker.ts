@@ -15,6 +15,7 @@ import { loadWorkerThreads } from '../builtins.js';
 import { httpRequester, type RequesterConfig } from '../transport-http.js';
 import { restamp } from './restamp.js';
 import type { Envelope } from '../../core/envelope.js';
+import type { TransportResponse } from '../../core/transport.js';
 
 /** The thread's settings (its workerData): RequesterConfig with the URL as text. */
 export interface BurstWorkerData {
@@ -36,9 +37,8 @@ export type BurstCommand = { jobs: BurstJob[] } | { stop: true };
 /** How one request ended: the response's status and rate limit headers, or no response. */
 export interface BurstOutcome {
   name: string;
-  statusCode?: number;
-  retryAfter?: string | null;
-  rateLimits?: string | null;
+  /** Undefined: the request failed without a response. */
+  response?: TransportResponse;
 }
 
 /** Thread → main, batched: requests that ended, and jobs given back unsent. */
@@ -107,7 +107,8 @@ export function runBurstWorker(): void {
   const ended = (outcome: BurstOutcome): void => {
     inFlight--;
     outcomes.push(outcome);
-    const plain = outcome.statusCode !== undefined && outcome.statusCode >= 200 && outcome.statusCode < 300 && !outcome.retryAfter && !outcome.rateLimits;
+    const response = outcome.response;
+    const plain = response !== undefined && response.statusCode >= 200 && response.statusCode < 300 && !response.retryAfter && !response.rateLimits;
     if (!plain && !stopped) {
       stopped = true;
       giveBack();
@@ -131,7 +132,7 @@ export function runBurstWorker(): void {
       }
       inFlight++;
       requester.makeRequest(body, EMPTY_ENVELOPE).then(
-        (response) => ended({ name: job.name, statusCode: response.statusCode, retryAfter: response.retryAfter ?? null, rateLimits: response.rateLimits ?? null }),
+        (response) => ended({ name: job.name, response: { statusCode: response.statusCode, retryAfter: response.retryAfter ?? null, rateLimits: response.rateLimits ?? null } }),
         () => ended({ name: job.name }),
       );
     }

@@ -137,8 +137,7 @@ export class OutboxLoader {
     }
   }
 
-  /** The envelopes of an adopted segment file (those in `only`, if given), each an entry of its own. */
-  /** Returns how many it admitted. */
+  /** The envelopes of an adopted segment file (those in `only`, if given), each an entry of its own; returns how many it admitted. */
   private async loadSegment(name: string, bytes: Uint8Array, now: number, only?: readonly number[]): Promise<number> {
     const state = this.state;
     let records: Uint8Array[];

@@ -75,14 +75,14 @@ export class OutboxSender {
 
   /**
    * Envelopes the burst thread had: those it sent are settled by their responses, as if this
-   * sender had sent them (`response` undefined: no response), and those it gives back unsent
-   * wait for this sender again. One pump after all of them.
+   * sender had sent them (undefined: no response), and those it gives back unsent wait for this
+   * sender again. One pump after all of them.
    */
-  settleElsewhere(settled: ReadonlyArray<readonly [OutboxEntry, Partial<TransportResponse>]>, returned: readonly OutboxEntry[]): void {
+  settleElsewhere(settled: ReadonlyArray<readonly [OutboxEntry, TransportResponse | undefined]>, returned: readonly OutboxEntry[]): void {
     const state = this.state;
     try {
       for (const [entry, response] of settled) {
-        const result = response.statusCode === undefined ? 'network_error' : this.learn({ ...response, statusCode: response.statusCode });
+        const result = response ? this.learn(response) : 'network_error';
         this.onResult(entry, result, undefined, undefined, false);
       }
       for (const entry of returned) {
