@@ -25,7 +25,11 @@ import {
 import { debugLog } from './debug-log.js';
 import { toSeverityLevel } from './severity.js';
 
-/** A per-call context: a Scope, scope data, or a function that edits a fresh scope. */
+/**
+ * A per-call context: a Scope, scope data, or a function given a copy of the current scope, whose
+ * result (or the copy itself, when it returns nothing) stands in for the current scope for that
+ * one event, as in `@sentry/node`.
+ */
 export type CaptureContextArg = Scope | CaptureContext | ((scope: Scope) => Scope | void);
 
 /** The client bound to the running scopes (init binds it to the global scope). */
@@ -50,10 +54,12 @@ function chainFor(context: CaptureContextArg | undefined): ScopeChain {
   if (context instanceof Scope) {
     perCall = context;
   } else if (typeof context === 'function') {
-    const fresh = new Scope();
+    // A copy, so the function can read, change and remove the current scope's data for this
+    // event (Python hands its function the merged scopes) without touching the scope itself.
+    const copy = scope.clone();
     try {
-      const result = context(fresh);
-      perCall = result instanceof Scope ? result : fresh;
+      const result = context(copy);
+      return [global, isolationScope, result instanceof Scope ? result : copy];
     } catch (err) {
       debugLog.error('the capture context function threw; it is ignored', err);
     }

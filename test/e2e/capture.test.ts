@@ -231,6 +231,38 @@ describe('precedence (SPEC.md decision 3)', () => {
     assert.equal(byMessage(events, 'two').extra?.e, undefined);
   });
 
+  test("a per-call function gets a copy of the current scope: it reads, changes and removes that scope's data for one event", async () => {
+    init();
+    faultline.getIsolationScope().setTag('from', 'isolation');
+    let userSeen: unknown;
+    faultline.withScope((scope) => {
+      scope.setTag('dropped', 'current').setTag('changed', 'before').setUser({ id: 'current' });
+      scope.addEventProcessor((event) => ({ ...event, extra: { ...event.extra, processed: 'yes' } }));
+      faultline.captureMessage('edited', (copy) => {
+        userSeen = copy.getUser();
+        copy.removeTag('dropped').setTag('changed', 'after');
+      });
+      faultline.captureMessage('replaced', () => new faultline.Scope().setTag('only', 'returned'));
+      faultline.captureMessage('threw', () => {
+        throw new Error('a broken context function');
+      });
+      faultline.captureMessage('after');
+    });
+    const events = await sent();
+    const edited = byMessage(events, 'edited');
+    assert.deepEqual(userSeen, { id: 'current' }, "the function sees the current scope's data");
+    assert.deepEqual(edited.tags, { from: 'isolation', changed: 'after' });
+    assert.equal(edited.user.id, 'current');
+    assert.equal(edited.extra.processed, 'yes', "the current scope's processors still run");
+    // A Scope the function returns stands in for the current scope, as in @sentry/node.
+    assert.deepEqual(byMessage(events, 'replaced').tags, { from: 'isolation', only: 'returned' });
+    assert.equal(byMessage(events, 'replaced').user, undefined);
+    // A function that throws is ignored: the event goes out with the scopes as they are.
+    assert.deepEqual(byMessage(events, 'threw').tags, { from: 'isolation', dropped: 'current', changed: 'before' });
+    // The scope itself was not touched.
+    assert.deepEqual(byMessage(events, 'after').tags, { from: 'isolation', dropped: 'current', changed: 'before' });
+  });
+
   test('withScope forks: changes inside stay inside', async () => {
     init();
     faultline.setTag('outer', '1');
