@@ -81,11 +81,15 @@ export function nodeContextIntegration(options: NodeContextOptions = {}): Integr
       memorySample(cached, Date.now());
       const own = event.contexts;
       // A new object: in captureEvent the contexts may still be the caller's, which we never mutate.
-      // Object.assign, not a spread: V8 gives spread copies a shape that makes the property
+      // Built key by key, not spread: V8 gives spread copies a shape that makes the property
       // writes below (device, app, later trace) slow (measured 4.7 µs against 0.2 µs).
-      const contexts: Contexts = Object.assign({}, cached.fixed);
-      if (device) contexts['device'] = device;
-      if (app) contexts['app'] = app;
+      // Each context is a copy too, not the cached object: an event processor that edits
+      // `event.contexts.os` in place must not change the events after it (as @sentry/node).
+      const fixed = cached.fixed;
+      const contexts: Contexts = {};
+      for (const key in fixed) contexts[key] = { ...fixed[key] };
+      if (device) contexts['device'] = { ...device };
+      if (app) contexts['app'] = { ...app };
       if (own) {
         for (const key of Object.keys(own)) {
           const theirs = own[key];

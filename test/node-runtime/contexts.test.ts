@@ -68,6 +68,38 @@ describe('contexts', () => {
     assert.deepEqual(contexts.os, { name: 'CustomOS' });
   });
 
+  test('a processor that edits a context in place changes only its own event', async () => {
+    faultline.init({
+      dsn: server.dsn,
+      defaultIntegrations: false,
+      integrations: [nodeContextIntegration()],
+    });
+    let first = true;
+    faultline.getIsolationScope().addEventProcessor((event) => {
+      if (first) {
+        first = false;
+        for (const key of ['runtime', 'os', 'device', 'app', 'culture']) {
+          const context = event.contexts?.[key] as Record<string, unknown> | undefined;
+          assert.ok(context, `${key} is there to edit`);
+          context['edited'] = 'yes';
+        }
+      }
+      return event;
+    });
+    faultline.captureMessage('edited');
+    faultline.captureMessage('untouched');
+    assert.equal(await faultline.flush(2000), true);
+    assert.deepEqual(server.errors(), []);
+    const events = server.events();
+    const edited = events.find((e: any) => e.logentry?.formatted === 'edited');
+    const untouched = events.find((e: any) => e.logentry?.formatted === 'untouched');
+    assert.equal(edited.contexts.os.edited, 'yes');
+    for (const key of ['runtime', 'os', 'device', 'app', 'culture']) {
+      assert.equal(untouched.contexts[key].edited, undefined, `${key} of the next event is not edited`);
+    }
+    assert.deepEqual(untouched.contexts.runtime, { name: 'node', version: process.version });
+  });
+
   test('each context can be switched off', async () => {
     faultline.init({
       dsn: server.dsn,
