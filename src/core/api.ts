@@ -26,9 +26,9 @@ import { debugLog } from './debug-log.js';
 import { toSeverityLevel } from './severity.js';
 
 /**
- * A per-call context: a Scope, scope data, or a function given a copy of the current scope, whose
- * result (or the copy itself, when it returns nothing) stands in for the current scope for that
- * one event, as in `@sentry/node`.
+ * A per-call context: a Scope or scope data (laid over the current scope for that one event), or
+ * a function given a copy of the current scope, which stands in for it for that one event; a Scope
+ * the function returns is laid over the copy, as in `@sentry/node`.
  */
 export type CaptureContextArg = Scope | CaptureContext | ((scope: Scope) => Scope | void);
 
@@ -59,7 +59,8 @@ function chainFor(context: CaptureContextArg | undefined): ScopeChain {
     const copy = scope.clone();
     try {
       const result = context(copy);
-      return [global, isolationScope, result instanceof Scope ? result : copy];
+      if (!(result instanceof Scope) || result === copy) return [global, isolationScope, copy];
+      return [global, isolationScope, copy, result];
     } catch (err) {
       debugLog.error('the capture context function threw; it is ignored', err);
     }

@@ -242,7 +242,7 @@ describe('precedence (SPEC.md decision 3)', () => {
         userSeen = copy.getUser();
         copy.removeTag('dropped').setTag('changed', 'after');
       });
-      faultline.captureMessage('replaced', () => new faultline.Scope().setTag('only', 'returned'));
+      faultline.captureMessage('replaced', () => new faultline.Scope().setTag('only', 'returned').setTag('changed', 'returned'));
       faultline.captureMessage('threw', () => {
         throw new Error('a broken context function');
       });
@@ -254,9 +254,12 @@ describe('precedence (SPEC.md decision 3)', () => {
     assert.deepEqual(edited.tags, { from: 'isolation', changed: 'after' });
     assert.equal(edited.user.id, 'current');
     assert.equal(edited.extra.processed, 'yes', "the current scope's processors still run");
-    // A Scope the function returns stands in for the current scope, as in @sentry/node.
-    assert.deepEqual(byMessage(events, 'replaced').tags, { from: 'isolation', only: 'returned' });
-    assert.equal(byMessage(events, 'replaced').user, undefined);
+    // A Scope the function returns is laid over the copy (@sentry/node merges its data into the
+    // copy): the current scope's data and processors stay, and the returned data wins.
+    const replaced = byMessage(events, 'replaced');
+    assert.deepEqual(replaced.tags, { from: 'isolation', dropped: 'current', changed: 'returned', only: 'returned' });
+    assert.equal(replaced.user.id, 'current');
+    assert.equal(replaced.extra.processed, 'yes');
     // A function that throws is ignored: the event goes out with the scopes as they are.
     assert.deepEqual(byMessage(events, 'threw').tags, { from: 'isolation', dropped: 'current', changed: 'before' });
     // The scope itself was not touched.
