@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSink } from './sink.mjs';
 import { measureFootprint } from './footprint.mjs';
+import { makeAppWithPackages } from './app-fixture.mjs';
 import { median, runBenchChild } from './harness.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -35,11 +36,15 @@ if (!fs.existsSync(path.join(repoRoot, 'dist', 'index.js'))) {
 }
 
 const sink = await startSink();
+// An app with this many packages installed, for the table of what they cost each event.
+const APP_PACKAGES = 300;
+const app = makeAppWithPackages(APP_PACKAGES);
+process.on('exit', () => app.remove());
 let nextProjectId = 1;
 const hung = [];
 
 /** Runs one child to completion; resolves with its result, its wall time and what the sink got from it. */
-function runChild(driver, scenario, iterations = 0, env = {}) {
+function runChild(driver, scenario, iterations = 0, env = {}, cwd = repoRoot) {
   const projectId = nextProjectId++;
   const key = projectId.toString(16).padStart(32, '0');
   const dsn = `http://${key}@127.0.0.1:${sink.port}/${projectId}`;
@@ -48,7 +53,7 @@ function runChild(driver, scenario, iterations = 0, env = {}) {
   const sinkCpu0 = process.cpuUsage();
   return runBenchChild({
     args: [...nodeArgs, path.join(benchDir, 'child.mjs'), driver, scenario, dsn, String(iterations)],
-    cwd: repoRoot,
+    cwd,
     label: `${driver}/${scenario}`,
     timeoutMs: CHILD_TIMEOUT_MS,
     onTimeout: () => hung.push(`${driver}/${scenario}`),
@@ -132,6 +137,12 @@ for (let run = 1; run <= runs; run++) {
   for (const driver of ['faultline', 'raw']) {
     const cpu = await runChild(driver, 'cpu', cpuEvents, { BENCH_STACKS: 'minified' });
     record(`${driver}-minified`, 'cpuPerEventUs', cpu.cpuPerEventUs);
+  }
+  // And in an app with many packages, which both SDKs list on every event (`event.modules`).
+  for (const driver of ['faultline', 'sentry']) {
+    const cpu = await runChild(driver, 'cpu', cpuEvents, {}, app.root);
+    record(`${driver}-packages`, 'cpuPerEventUs', cpu.cpuPerEventUs);
+    record(`${driver}-packages`, 'cpuDelivered', cpu.sink.events / cpu.events);
   }
 }
 await sink.close();
@@ -283,7 +294,15 @@ console.log('');
 console.log('| | faultline | raw floor | faultline / raw |');
 console.log('|---|---|---|---|');
 console.log(`| CPU per event (µs) | ${cell('faultline-minified', 'cpuPerEventUs')} | ${cell('raw-minified', 'cpuPerEventUs')} | ${ratio(med('faultline-minified', 'cpuPerEventUs'), med('raw-minified', 'cpuPerEventUs'))} |`);
-const cpuShort = DRIVERS.filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
+console.log('');
+console.log(`The same, in an app with ${APP_PACKAGES} packages installed (bench/app-fixture.mjs), which each SDK lists on every event:`);
+console.log('');
+console.log('| | faultline | @sentry/node | faultline / sentry |');
+console.log('|---|---|---|---|');
+console.log(`| CPU per event (µs) | ${cell('faultline-packages', 'cpuPerEventUs')} | ${cell('sentry-packages', 'cpuPerEventUs')} | ${ratio(med('faultline-packages', 'cpuPerEventUs'), med('sentry-packages', 'cpuPerEventUs'))} |`);
+const packagesCost = (d) => med(`${d}-packages`, 'cpuPerEventUs') - med(d, 'cpuPerEventUs');
+console.log(`| more than without them (µs) | ${fmt(packagesCost('faultline'))} | ${fmt(packagesCost('sentry'))} | – |`);
+const cpuShort = [...DRIVERS, 'faultline-packages', 'sentry-packages'].filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
 if (cpuShort.length) console.log(`\nnote: in the CPU scenario ${cpuShort.join(', ')} delivered fewer events than captured, so its CPU per event is understated.`);
 if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);
 log(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`);

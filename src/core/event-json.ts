@@ -6,15 +6,21 @@
 // than a plain JSON.stringify.
 //
 // The last exception's frames are kept as UTF-8 bytes: the normalizer puts `exception` last in the
-// event, so they are also the end of the text, which lets the HTTP transport compress that end
-// once too (node/gzip-body.ts). Those of its causes (an `error.cause` chain) are kept as text and
-// spliced into the rest. Frames are compared by value with a private copy of the frames that made
+// event (only the package list, below, comes after it), so they are also the end of the text,
+// which lets the HTTP transport compress that end once too (node/gzip-body.ts). Those of its
+// causes (an `error.cause` chain) are kept as text and spliced into the rest. Frames are compared by value with a private copy of the frames that made
 // the remembered text, so nothing a processor or `beforeSend` did to an earlier event can leak
 // into a later one. Anything out of the ordinary (frames that are not plain data, a frozen stack
 // trace, a `toJSON` on the way, a stack trace shared by two places) is serialized the usual way.
+//
+// The package list (`modules`) is spliced the same way when it is a frozen map of strings, as the
+// `Modules` integration makes it: such an object cannot change, so its text is made once and no
+// comparison is needed. The normalizer puts it after `exception`, so it is part of the end that
+// the transport compresses once.
 
 import { RecentList } from './recent-list.js';
 import { isPlainObject } from './plain-object.js';
+import { frozenMapJson, frozenStringMap } from './frozen-string-map.js';
 
 /** Stack traces remembered: the last few distinct ones (causes included), most recent first. */
 const MAX_REMEMBERED = 16;
@@ -51,13 +57,15 @@ const PREFIX = `\u0000faultline-frames-${Math.random().toString(36).slice(2)}${M
 const QUOTED_PREFIX = JSON.stringify(PREFIX).slice(0, -1);
 /** Chained exceptions whose frames are spliced (the last one's and those of its causes). */
 const MAX_SPLICED = 6;
-const STAND_INS = Array.from({ length: MAX_SPLICED }, (_, i) => `${PREFIX}${i}`);
+/** One stand-in for each exception's frames, and one more for the package list: below ten. */
+const STAND_INS = Array.from({ length: MAX_SPLICED + 1 }, (_, i) => `${PREFIX}${i}`);
 
-/** One exception's frames taken out of the event while it is serialized. */
+/** A part taken out of the event while it is serialized: an exception's frames or the package list. */
 interface Swap {
-  stacktrace: Record<string, unknown>;
-  frames: unknown[];
-  /** The last exception's frames as bytes (the end of the text), a cause's as text. */
+  holder: Record<string, unknown>;
+  key: 'frames' | 'modules';
+  value: unknown;
+  /** The last exception's frames as bytes (where the event's text ends), anything else as text. */
   json: Uint8Array | string;
 }
 
@@ -67,14 +75,17 @@ interface Swap {
  * chains), seen before, are spliced into the text.
  */
 export function eventJson(event: unknown): string | SplicedJson | undefined {
-  const swaps = knownFrames(event);
+  if (!isPlainObject(event)) return JSON.stringify(event);
+  let swaps = knownFrames(event);
+  const modules = modulesSwap(event);
+  if (modules !== undefined) (swaps ??= []).push(modules);
   if (swaps === undefined) return JSON.stringify(event);
   let text: string;
-  for (let i = 0; i < swaps.length; i++) swaps[i]!.stacktrace.frames = STAND_INS[i];
+  for (let i = 0; i < swaps.length; i++) swaps[i]!.holder[swaps[i]!.key] = STAND_INS[i];
   try {
     text = JSON.stringify(event);
   } finally {
-    for (const swap of swaps) swap.stacktrace.frames = swap.frames;
+    for (const swap of swaps) swap.holder[swap.key] = swap.value;
   }
   return splice(text, swaps) ?? JSON.stringify(event);
 }
@@ -92,7 +103,7 @@ function splice(text: string, swaps: Swap[]): string | SplicedJson | undefined {
   for (let at = text.indexOf(QUOTED_PREFIX); at !== -1; at = text.indexOf(QUOTED_PREFIX, from)) {
     const digit = at + QUOTED_PREFIX.length;
     const index = text.charCodeAt(digit) - 48;
-    // One digit and the closing quote: MAX_SPLICED is below ten.
+    // One digit and the closing quote: there are fewer than ten stand-ins.
     if (!(index >= 0 && index < swaps.length) || text.charCodeAt(digit + 1) !== 34 || seen & (1 << index)) return undefined;
     seen |= 1 << index;
     out += text.slice(from, at);
@@ -128,8 +139,7 @@ export function forgetRememberedFrames(): void {
  * last exception's (if so) last; undefined when there is none. Only plain, writable arrays of
  * frames are taken; the others are serialized with the event.
  */
-function knownFrames(event: unknown): Swap[] | undefined {
-  if (!isPlainObject(event)) return undefined;
+function knownFrames(event: Record<string, unknown>): Swap[] | undefined {
   const exception = event.exception;
   if (!isPlainObject(exception) || !Array.isArray(exception.values) || exception.values.length === 0) return undefined;
   const values: unknown[] = exception.values;
@@ -142,7 +152,7 @@ function knownFrames(event: unknown): Swap[] | undefined {
     const entry = rememberedFrames(frames);
     if (entry === undefined) continue;
     const json = i === values.length - 1 ? (entry.bytes ??= encoder.encode(JSON.stringify(frames))) : (entry.text ??= JSON.stringify(frames));
-    (swaps ??= []).push({ stacktrace, frames, json });
+    (swaps ??= []).push({ holder: stacktrace, key: 'frames', value: frames, json });
   }
   return swaps;
 }
@@ -155,6 +165,19 @@ function framesHolder(exception: unknown): Record<string, unknown> | undefined {
   if (!descriptor || !descriptor.writable || !Array.isArray(descriptor.value) || descriptor.value.length === 0) return undefined;
   if ((descriptor.value as { toJSON?: unknown }).toJSON !== undefined) return undefined;
   return stacktrace;
+}
+
+/**
+ * The event's package list, when it is a frozen map of strings (the `Modules` integration's, shared
+ * by every event) held by a writable field: its JSON is made once (frozen-string-map.ts).
+ */
+function modulesSwap(event: Record<string, unknown>): Swap | undefined {
+  const value = event.modules;
+  const map = frozenStringMap(value);
+  if (map === undefined) return undefined;
+  const descriptor = Object.getOwnPropertyDescriptor(event, 'modules');
+  if (!descriptor || !descriptor.writable) return undefined;
+  return { holder: event, key: 'modules', value, json: frozenMapJson(value as object, map) };
 }
 
 /**

@@ -1,11 +1,12 @@
 // gzip for request bodies (SPEC.md decision 12), with the part that repeats compressed once.
 //
-// An error event ends with its stack trace (the normalizer puts `exception` last), and an app in
-// trouble sends the same error again and again: the frames and their source lines, nine tenths of
-// the body, are then the same bytes each time. The second time a body ends with the same stack
-// trace, that end is compressed on its own and kept; from then on a body with that end is sent as
-// one gzip stream made of the body's own beginning (the envelope and event headers, the message,
-// the contexts) followed by the kept compressed end. Measured on the benchmark's error event:
+// An error event ends with its stack trace and the app's package list (the normalizer puts
+// `exception` and then `modules` last), and an app in trouble sends the same error again and
+// again: the frames with their source lines, and the list, most of the body, are then the same
+// bytes each time; a message event ends with the list alone. The second time a body ends with
+// the same bytes from there, that end is compressed on its own and kept; from then on a body with
+// that end is sent as one gzip stream made of the body's own beginning (the envelope and event
+// headers, the message, the contexts) followed by the kept compressed end. Measured on the benchmark's error event:
 // about 10 µs a body instead of 70–90 µs for compressing it whole, for 2.2 kB on the wire
 // instead of 1.4 kB (10.4 kB uncompressed).
 //
@@ -15,8 +16,8 @@
 // flushed to a byte boundary (Z_SYNC_FLUSH); the kept end is a complete raw deflate stream
 // with the final block, which only refers back into itself. The gzip trailer is the CRC-32 and
 // the length of the whole body; the CRC is combined from the beginning's and the kept end's
-// (crc32-combine.ts), so the end is not read again. Any body that does not fit this (no stack
-// trace at its end, a Node.js without `zlib.crc32`) is compressed whole as before.
+// (crc32-combine.ts), so the end is not read again. Any body that does not fit this (neither a
+// stack trace nor a package list at its end, a Node.js without `zlib.crc32`) is compressed whole.
 
 import type * as Zlib from 'node:zlib';
 import { loadZlib } from './builtins.js';
@@ -30,8 +31,12 @@ import { RecentList } from '../core/recent-list.js';
  * over, not the compression), and an event with a full trail of breadcrumbs is 20–30 kB.
  */
 const INLINE_GZIP_MAX = 64 * 1024;
-/** Where a body's repeated end begins: the last stack trace (the normalizer puts it last). */
+/**
+ * Where a body's repeated end begins: the last stack trace (the normalizer puts `exception` last
+ * but for the package list, which repeats too), or, in an event without one, the package list.
+ */
 const TAIL_MARKER = Buffer.from('"stacktrace":');
+const MODULES_MARKER = Buffer.from('"modules":');
 /** Shorter ends are not worth keeping. */
 const MIN_TAIL = 1024;
 /**
@@ -50,11 +55,13 @@ const STORED_BLOCK_HEADER = 5;
 
 interface KnownTail {
   bytes: Uint8Array;
+  /** It begins with the package list, not a stack trace (a message event's end). */
+  listOnly: boolean;
   /** Made the second time the end is seen: its raw deflate stream, CRC-32 and CRC shift. */
   deflated?: { bytes: Uint8Array; crc: number; shift: number };
 }
 
-/** Compresses request bodies for one transport; remembers the stack-trace ends it has seen. */
+/** Compresses request bodies for one transport; remembers the ends it has seen. */
 export class BodyCompressor {
   private readonly tails = new RecentList<KnownTail>(MAX_TAILS);
 
@@ -65,8 +72,17 @@ export class BodyCompressor {
       // Before the size check: a large body (many breadcrumbs, long source lines) whose end
       // repeats is joined here at the cost of its beginning alone.
       const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      const known = this.tails.find(isEndOf, view);
-      const split = known ? view.byteLength - known.bytes.byteLength : view.lastIndexOf(TAIL_MARKER);
+      let known = this.tails.find(isEndOf, view);
+      let split = known ? view.byteLength - known.bytes.byteLength : tailStart(view);
+      if (known?.listOnly) {
+        // A message event's end (the package list alone) is also the end of an error event with
+        // the same list; for that one, the end from its stack trace on is the one to use or keep.
+        const stackAt = view.lastIndexOf(TAIL_MARKER, split);
+        if (stackAt !== -1) {
+          known = this.tails.find(isStackEndOf, view);
+          split = known ? view.byteLength - known.bytes.byteLength : stackAt;
+        }
+      }
       if (known && split <= INLINE_GZIP_MAX) {
         known.deflated ??= {
           // Copied to its own size: zlib's output can be a view of a larger chunk, kept as long as this.
@@ -79,11 +95,26 @@ export class BodyCompressor {
       const tailLength = view.byteLength - split;
       // A copy: the body may be a view of a larger buffer (a read-ahead window) that must not be kept.
       if (!known && split !== -1 && tailLength >= MIN_TAIL && tailLength <= MAX_TAIL) {
-        this.tails.add({ bytes: Uint8Array.prototype.slice.call(view, split) });
+        const bytes: Uint8Array = Uint8Array.prototype.slice.call(view, split);
+        this.tails.add({ bytes, listOnly: startsWith(bytes, MODULES_MARKER) });
       }
     }
     return body.byteLength > INLINE_GZIP_MAX ? gzipOnThreadPool(zlib, body) : gzipInPlace(zlib, body);
   }
+}
+
+/** Where the end worth keeping would begin, or -1. */
+function tailStart(body: Buffer): number {
+  const at = body.lastIndexOf(TAIL_MARKER);
+  return at !== -1 ? at : body.lastIndexOf(MODULES_MARKER);
+}
+
+function startsWith(bytes: Uint8Array, marker: Buffer): boolean {
+  return marker.compare(bytes, 0, marker.length) === 0;
+}
+
+function isStackEndOf(known: KnownTail, body: Buffer): boolean {
+  return !known.listOnly && isEndOf(known, body);
 }
 
 /** `body` ends with the known end (compared from the end: no search). */

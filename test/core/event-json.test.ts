@@ -250,3 +250,45 @@ test('a large event with repeated frames (past the reused buffer) round-trips to
     assert.deepEqual(payloadJson(parsed.items[0]!), JSON.parse(JSON.stringify(ordered)));
   }
 });
+
+test('a frozen package list is spliced in from its text made once: same text as JSON.stringify, error or message', () => {
+  const modules = Object.freeze({ ajv: '8.17.1', '@scope/lib': '1.0.0', 'quote"name': 'v\u2028"1"' });
+  const seen: unknown[] = [];
+  for (let i = 0; i < 4; i++) {
+    const error = { ...errorEvent(`failure ${i}`), modules } as Event;
+    const message: Event = { event_id: 'c'.repeat(32), logentry: { formatted: `m ${i}` }, modules };
+    for (const event of [error, message]) {
+      (event as Record<string, unknown>).extra = { probe: { toJSON: () => (seen.push(event.modules), 'probe') } };
+      assert.equal(eventJson(event), JSON.stringify(event));
+      assert.equal(event.modules, modules, 'put back afterwards');
+    }
+  }
+  // While eventJson serialized the event the list was out (its stand-in, a string); the
+  // JSON.stringify calls that checked it saw the list itself.
+  assert.deepEqual(seen.map((m) => typeof m), Array(8).fill(['string', 'object']).flat());
+});
+
+test('a package list that is not frozen, or frozen with other than strings, is serialized with the event', () => {
+  const open = { ajv: '8.17.1' };
+  const withNumber = Object.freeze({ ajv: 8 });
+  for (const modules of [open, withNumber]) {
+    const event = { ...errorEvent('x'), modules } as unknown as Event;
+    let seen: unknown;
+    (event as Record<string, unknown>).extra = { probe: { toJSON: () => ((seen = event.modules), 'probe') } };
+    eventJson(event);
+    assert.equal(eventJson(event), JSON.stringify(event));
+    assert.equal(seen, modules);
+  }
+});
+
+test('a package list held by a read-only field, or with the frames of six chained exceptions: still right', () => {
+  const modules = Object.freeze({ ajv: '8.17.1' });
+  const readOnly = errorEvent('x');
+  Object.defineProperty(readOnly, 'modules', { value: modules, enumerable: true, writable: false });
+  eventJson(readOnly);
+  assert.equal(eventJson(readOnly), JSON.stringify(readOnly));
+  const chain = errorEvent('chained');
+  chain.exception!.values = Array.from({ length: 7 }, (_, i) => ({ type: 'Error', value: `e${i}`, stacktrace: { frames: frames(`site${i}.js`) } }));
+  (chain as Record<string, unknown>).modules = modules;
+  for (let i = 0; i < 3; i++) assert.equal(eventJson(chain), JSON.stringify(chain));
+});

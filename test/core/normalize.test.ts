@@ -796,3 +796,64 @@ test('the exception goes last in the normalized event, whatever order it came in
   assert.ok(JSON.stringify(out).endsWith('"stacktrace":{"frames":[{"filename":"a.js","lineno":1}]}}]}}'));
   assert.deepEqual(Object.keys(event), ['exception', 'event_id', 'level', 'tags', 'contexts'], 'the input is not reordered');
 });
+
+test('only the package list comes after the exception (it repeats from event to event too)', () => {
+  const exception = { values: [{ type: 'Error', value: 'x', stacktrace: { frames: [{ filename: 'a.js', lineno: 1 }] } }] };
+  const event = { modules: { ajv: '8.0.0' }, exception, event_id: EVENT_ID, tags: { a: 'b' } } as Event;
+  const out = normalizeEvent(event, options());
+  assert.deepEqual(Object.keys(out), ['event_id', 'tags', 'exception', 'modules']);
+  assert.ok(JSON.stringify(out).endsWith('"lineno":1}]}}]},"modules":{"ajv":"8.0.0"}}'));
+  const message = normalizeEvent({ modules: { ajv: '8.0.0' }, event_id: EVENT_ID, logentry: { formatted: 'm' } } as Event, options());
+  assert.deepEqual(Object.keys(message), ['event_id', 'logentry', 'modules']);
+});
+
+describe('a frozen package list', () => {
+  const list = (n: number, width = 8) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`package-${String(i).padStart(width, '0')}`, `1.${i}.0`]));
+
+  test('is shared by the events, not copied; any other list is copied', () => {
+    const frozen = Object.freeze(list(300));
+    const a = normalizeEvent(baseEvent({ modules: frozen }), options());
+    const b = normalizeEvent(baseEvent({ modules: frozen }), options());
+    assert.equal(a.modules, frozen);
+    assert.equal(b.modules, frozen);
+    const open = list(300);
+    const c = normalizeEvent(baseEvent({ modules: open }), options());
+    assert.notEqual(c.modules, open);
+    assert.deepEqual(c.modules, open);
+    assertValid(a);
+  });
+
+  test('one with a getter, a value that is not a string, or a prototype of its own takes the copy, as any other', () => {
+    let reads = 0;
+    const withGetter = Object.freeze(Object.defineProperty({ a: '1.0.0' }, 'b', { enumerable: true, get: () => `${++reads}.0.0` }));
+    const withNumber = Object.freeze({ a: '1.0.0', b: 2 });
+    class Versions {
+      a = '1.0.0';
+    }
+    const withClass = Object.freeze(new Versions());
+    for (const modules of [withGetter, withNumber, withClass]) {
+      const out = normalizeEvent(baseEvent({ modules: modules as unknown as Record<string, string> }), options());
+      assert.notEqual(out.modules, modules);
+      assert.deepEqual(out.modules, JSON.parse(JSON.stringify(out.modules)));
+    }
+    const first = normalizeEvent(baseEvent({ modules: withGetter as Record<string, string> }), options());
+    const second = normalizeEvent(baseEvent({ modules: withGetter as Record<string, string> }), options());
+    assert.notEqual(first.modules!.b, second.modules!.b, 'each event reads the getter afresh');
+  });
+
+  test('counts toward the event size limit as the copy does', () => {
+    // About 60 kB of list: over a 40 kB limit whether it is shared or copied. The list is one of
+    // the fields kept until the last resort, which leaves it out.
+    const maxEventBytes = 40_000;
+    for (const modules of [Object.freeze(list(2000, 12)), list(2000, 12)]) {
+      const out = normalizeEvent(baseEvent({ modules, logentry: { formatted: 'm' } }), options({ maxEventBytes }));
+      assert.ok(jsonByteLength(out) <= maxEventBytes, `${jsonByteLength(out)} bytes`);
+      assert.equal(out.modules, undefined);
+    }
+    // Well under the limit: kept, shared.
+    const small = Object.freeze(list(200, 12));
+    const out = normalizeEvent(baseEvent({ modules: small }), options({ maxEventBytes }));
+    assert.equal(out.modules, small);
+  });
+});

@@ -168,6 +168,47 @@ describe('modules', () => {
     for (const v of Object.values(event.modules)) assert.equal(typeof v, 'string');
   });
 
+  test('the list is frozen and shared: edited in place it stays as it was, replaced it changes that event only', async () => {
+    let editError: unknown;
+    const frozenInBeforeSend: boolean[] = [];
+    faultline.init({
+      dsn: server.dsn,
+      defaultIntegrations: false,
+      integrations: [modulesIntegration()],
+      beforeSend(event) {
+        frozenInBeforeSend.push(Object.isFrozen(event.modules));
+        return event;
+      },
+    });
+    faultline.withScope((scope) => {
+      scope.addEventProcessor((event) => {
+        try {
+          event.modules!['edited-in-place'] = '1.0.0';
+        } catch (err) {
+          editError = err;
+        }
+        return event;
+      });
+      faultline.captureException(new Error('edits the list in place'));
+    });
+    faultline.withScope((scope) => {
+      scope.addEventProcessor((event) => ({ ...event, modules: { ...event.modules, 'replaced-for-one': '2.0.0' } }));
+      faultline.captureException(new Error('replaces the list'));
+    });
+    faultline.captureException(new Error('after both'));
+    assert.equal(await faultline.flush(2000), true);
+    assert.deepEqual(server.errors(), []);
+    assert.ok(editError instanceof TypeError, 'an edit in place throws (ES modules are strict)');
+    // beforeSend gets the shared list itself, or the event's own copy of a replaced one.
+    assert.deepEqual(frozenInBeforeSend, [true, false, true]);
+    const [edited, replaced, after] = server.events();
+    for (const event of [edited, replaced, after]) assert.equal(event.modules['edited-in-place'], undefined);
+    assert.equal(replaced.modules['replaced-for-one'], '2.0.0');
+    assert.equal(after.modules['replaced-for-one'], undefined);
+    assert.deepEqual(after.modules, edited.modules);
+    assert.ok(Object.keys(after.modules).length > 0);
+  });
+
   test('the collector reads the module cache and declared dependencies, and refreshes only when it grew', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-modules-'));
     try {
@@ -188,6 +229,7 @@ describe('modules', () => {
       const collector = createModuleCollector({ root, cache, refreshMs: 0 });
       const first = collector.get();
       assert.deepEqual(first, { '@scope/lib': '3.0.1', declared: '1.4.2' });
+      assert.ok(Object.isFrozen(first));
       assert.equal(collector.get(), first, 'unchanged cache: the same object, nothing re-read');
       cache[path.join(root, 'node_modules/outer/node_modules/inner/index.js')] = {};
       cache[path.join(root, 'node_modules/outer/lib/a.js')] = {};

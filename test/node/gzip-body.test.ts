@@ -10,8 +10,8 @@ import { BodyCompressor } from '../../src/node/gzip-body.js';
 const encoder = new TextEncoder();
 
 /** An envelope-like body ending with a stack trace, like serializeEnvelope writes for an error. */
-function body(opts: { id?: number; site?: string; frames?: number; breadcrumbs?: number; lineLength?: number } = {}): Uint8Array {
-  const { id = 0, site = 'app.js', frames = 10, breadcrumbs = 0, lineLength = 0 } = opts;
+function body(opts: { id?: number; site?: string; frames?: number; breadcrumbs?: number; lineLength?: number; modules?: number } = {}): Uint8Array {
+  const { id = 0, site = 'app.js', frames = 10, breadcrumbs = 0, lineLength = 0, modules = 0 } = opts;
   // lineLength: source lines as long as a minified bundle's, once cut to the SDK's 140 characters.
   const long = (text: string) => (lineLength > text.length ? text + ' '.repeat(lineLength - text.length - 1) + ';' : text);
   const stack = Array.from({ length: frames }, (_, i) => ({
@@ -27,10 +27,22 @@ function body(opts: { id?: number; site?: string; frames?: number; breadcrumbs?:
     timestamp: 1732615200 + id,
     breadcrumbs: Array.from({ length: breadcrumbs }, (_, i) => ({ message: `step ${i} of request ${id}`, timestamp: 1732615100 + i })),
     exception: { values: [{ type: 'Error', value: `failure ${id}`, stacktrace: { frames: stack } }] },
+    // After the exception, as the normalizer puts it.
+    ...(modules > 0 ? { modules: packageList(modules) } : {}),
   };
   const payload = JSON.stringify(event);
   const header = `{"event_id":"${event.event_id}","sent_at":"2026-11-27T00:00:00.${String(id % 1000).padStart(3, '0')}Z"}`;
   return encoder.encode(`${header}\n{"type":"event","length":${payload.length}}\n${payload}\n`);
+}
+
+function packageList(n: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: n }, (_, i) => [`package-${i}`, `1.${i}.0`]));
+}
+
+/** A message event: no stack trace, the package list at its end. */
+function messageBody(id: number, modules: number): Uint8Array {
+  const payload = JSON.stringify({ event_id: id.toString(16).padStart(32, '0'), logentry: { formatted: `message ${id}` }, modules: packageList(modules) });
+  return encoder.encode(`{"event_id":"${id.toString(16).padStart(32, '0')}"}\n{"type":"event","length":${payload.length}}\n${payload}\n`);
 }
 
 async function streamInflate(gz: Uint8Array): Promise<Uint8Array> {
@@ -163,4 +175,30 @@ test('bodies up to 64 KiB are compressed on the spot, larger ones on the thread 
   const later = compressor.compress(pooled);
   assert.ok(later instanceof Promise, 'a 70 KiB body goes to the thread pool');
   await assertGzipOf(await later, pooled);
+});
+
+test('the package list after the stack trace is part of the end compressed once; a message event ends with the list alone', async () => {
+  // Either kind first: a message's end (the list) is also the end of an error body, which must
+  // still keep and use its own, longer end, or its frames would be compressed every time.
+  for (const messageFirst of [false, true]) {
+    const compressor = new BodyCompressor();
+    for (let id = 1; id <= 4; id++) {
+      const bodies = [body({ id, modules: 300 }), messageBody(id, 300)];
+      if (messageFirst) bodies.reverse();
+      for (const original of bodies) {
+        const gz = (await compressor.compress(original)) as Uint8Array;
+        await assertGzipOf(gz, original);
+        // From the second body with the same end, the beginning (with its event id) goes stored.
+        assert.equal(containsText(gz, `"event_id":"${id.toString(16).padStart(32, '0')}"`), id > 1, `body ${id}`);
+        assert.equal(containsText(gz, 'package-299'), false, 'the list itself is compressed');
+      }
+    }
+  }
+  const compressor = new BodyCompressor();
+  for (let id = 1; id <= 2; id++) await compressor.compress(body({ id, modules: 300 }));
+  // A change in the list is a different end.
+  const changed = body({ id: 9, modules: 301 });
+  const gz = (await compressor.compress(changed)) as Uint8Array;
+  await assertGzipOf(gz, changed);
+  assert.equal(containsText(gz, '"event_id"'), false);
 });

@@ -27,6 +27,7 @@ import { request } from './request.js';
 import { breadcrumbs } from './breadcrumbs.js';
 import { exceptions, logentry, stacktrace, threads } from './frames.js';
 import { sdkInfoCopy } from './built-parts.js';
+import { frozenStringMap } from '../frozen-string-map.js';
 
 /**
  * The event as it may be sent: a new object, JSON-safe, scrubbed, within the depth/breadth limits
@@ -63,15 +64,19 @@ function buildEvent(event: Event, opts: NormalizeEventOptions): Event {
 
     const out: Record<string, unknown> = {};
     w.fixed += 3;
-    // `exception` goes last. The serialized event then ends with its stack trace, the part that
-    // repeats from one event of an error to the next, and that part is serialized and compressed
-    // once (core/event-json.ts, node/gzip-body.ts). JSON key order means nothing to the protocol.
+    // `exception` goes last but for `modules`. The serialized event then ends with the parts that
+    // repeat from one event of an error to the next, its stack trace and the package list, and
+    // that end is compressed once (node/gzip-body.ts); both are also serialized once
+    // (core/event-json.ts). JSON key order means nothing to the protocol.
     let hasException = false;
+    let hasModules = false;
     for (const key of Object.keys(event)) {
       if (key === 'exception') hasException = true;
+      else if (key === 'modules') hasModules = true;
       else if (key !== '_meta') addField(cx, event, out, key);
     }
     if (hasException) addField(cx, event, out, 'exception');
+    if (hasModules) addField(cx, event, out, 'modules');
 
     const maxBytes = clampCount(opts.maxEventBytes, DEFAULT_MAX_EVENT_BYTES, Infinity);
     const annotate = attachMeta ? (path: MetaPath, note: Annotation) => w.annotateAt(path, note) : undefined;
@@ -157,6 +162,8 @@ function field(cx: EventContext, key: string, value: unknown, event: Event, out:
       return sdkInfoCopy(w, value) ?? protocolValue(cx, value);
     case 'level':
       return levelValue(cx, value);
+    case 'modules':
+      return sharedModules(cx, value) ?? protocolValue(cx, value);
     case 'event_id':
     case 'platform':
     case 'logger':
@@ -166,7 +173,6 @@ function field(cx: EventContext, key: string, value: unknown, event: Event, out:
     case 'dist':
     case 'environment':
     case 'type':
-    case 'modules':
     case 'transaction_info':
     case 'measurements':
     case 'debug_meta':
@@ -176,6 +182,20 @@ function field(cx: EventContext, key: string, value: unknown, event: Event, out:
   }
 }
 
+
+/**
+ * A frozen package list (the `Modules` integration's) as it is: nothing can change it, so every
+ * event may share it, counted as the copy would count it (walker.ts: 3 bytes for the object, 3 for
+ * each key and 3 for each value, besides their code units). Undefined for anything else, which
+ * takes the copy.
+ */
+function sharedModules(cx: EventContext, value: unknown): unknown {
+  const map = frozenStringMap(value);
+  if (map === undefined || map.count > cx.p.protocol.breadth) return undefined;
+  cx.w.units += map.units;
+  cx.w.fixed += 3 + 6 * map.count;
+  return value;
+}
 
 /** When normalization itself failed: the fields that make an event, and only if plainly valid. */
 function protocolFieldsOnly(event: Event): Event {

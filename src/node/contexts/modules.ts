@@ -86,7 +86,7 @@ export function createModuleCollector(options: ModuleCollectorOptions) {
   }
 
   return {
-    /** The current name -> version map (the same object until something new was loaded). */
+    /** The current name -> version map, frozen (the same object until something new was loaded). */
     get(): ModuleVersions {
       const now = Date.now();
       if (result && now - checkedAt < refreshMs) return result;
@@ -97,7 +97,9 @@ export function createModuleCollector(options: ModuleCollectorOptions) {
       declared ??= collectDeclared();
       const next: ModuleVersions = { ...declared };
       collectLoaded(next);
-      result = sortKeys(next);
+      // Frozen: every event shares it, so the normalizer neither copies nor re-serializes it
+      // (core/frozen-string-map.ts), and no processor can change it for later events by mistake.
+      result = Object.freeze(sortKeys(next));
       return result;
     },
   };
