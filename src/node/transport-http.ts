@@ -91,10 +91,17 @@ export function httpRequester(config: RequesterConfig): Omit<EnvelopeRequester, 
   );
   const head = new RequestHead(config.url, config.headers);
   const compressor = new BodyCompressor();
-  const makeRequest: MakeRequest = async (body) => {
-    const gzip = body.byteLength > config.compressionThreshold;
-    const payload = gzip ? await compressor.compress(body) : body;
-    return pool.request(head.request(payload, gzip));
+  // Not an async function: a body compressed in place (every event-sized one) goes out in the
+  // same turn, with no await to resume from, and V8 has less to compile for every request.
+  const makeRequest: MakeRequest = (body) => {
+    try {
+      if (body.byteLength <= config.compressionThreshold) return pool.request(head.request(body, false));
+      const payload = compressor.compress(body);
+      if (payload instanceof Uint8Array) return pool.request(head.request(payload, true));
+      return payload.then((compressed) => pool.request(head.request(compressed, true)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
   return { makeRequest, destroy: () => pool.destroy() };
 }

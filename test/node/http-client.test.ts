@@ -80,7 +80,7 @@ function pool(port: number, options: { maxSockets?: number; timeoutMs?: number; 
   );
 }
 
-function post(port: number, body = '{"hello":1}', headers: Record<string, string> = { 'Content-Type': 'application/json' }): Buffer {
+function post(port: number, body = '{"hello":1}', headers: Record<string, string> = { 'Content-Type': 'application/json' }): Uint8Array {
   return new RequestHead(new URL(`http://127.0.0.1:${port}/api/1/envelope/`), headers).request(Buffer.from(body), false);
 }
 

@@ -3,6 +3,8 @@
 // or the close of the connection), so the connection can carry the next request. The body itself
 // is skipped: Relay's answer to an envelope is a small JSON object nobody needs.
 
+import { indexOfBytes, readLatin1 } from '../bytes.js';
+
 export interface ResponseHead {
   statusCode: number;
   /** `Retry-After`: the first one, as node:http keeps it. */
@@ -14,8 +16,8 @@ export interface ResponseHead {
 /** A server that sends more head than this is not a Sentry server (node:http allows 16 KiB). */
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_LINE_BYTES = 4 * 1024;
-const CRLF = Buffer.from('\r\n');
-const CRLF_CRLF = Buffer.from('\r\n\r\n');
+const CRLF = new Uint8Array([13, 10]);
+const CRLF_CRLF = new Uint8Array([13, 10, 13, 10]);
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: |$)/;
 
 const enum State {
@@ -196,21 +198,21 @@ export class ResponseParser {
    * (without the delimiter) once it is all in, else to null; returns the position after what it
    * consumed.
    */
-  private readUntil(data: Buffer, pos: number, delimiter: Buffer, max: number): number {
+  private readUntil(data: Buffer, pos: number, delimiter: Uint8Array, max: number): number {
     if (this.pending === null) {
-      const at = data.indexOf(delimiter, pos);
+      const at = indexOfBytes(data, delimiter, pos);
       if (at !== -1) {
-        this.text = data.toString('latin1', pos, at);
+        this.text = readLatin1(data, pos, at);
         return at + delimiter.length;
       }
       this.pending = data.subarray(pos);
     } else {
       const carried = this.pending.length;
       const joined = Buffer.concat([this.pending, data.subarray(pos)]);
-      const at = joined.indexOf(delimiter, Math.max(0, carried - delimiter.length + 1));
+      const at = indexOfBytes(joined, delimiter, Math.max(0, carried - delimiter.length + 1));
       if (at !== -1) {
         this.pending = null;
-        this.text = joined.toString('latin1', 0, at);
+        this.text = readLatin1(joined, 0, at);
         return pos + at + delimiter.length - carried;
       }
       this.pending = joined;
