@@ -54,3 +54,27 @@ export function writeUint16LE(out: Uint8Array, at: number, value: number): void 
 export function view(bytes: Uint8Array, start: number, length: number): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset + start, length);
 }
+
+/** The slab small requests are cut from; replaced, never reused, when it runs out. */
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+const SLAB_BYTES = 64 * 1024;
+/** Larger ones get their own memory: a slab is kept alive by any piece of it still in use. */
+const SLAB_PIECE_MAX = 16 * 1024;
+
+/**
+ * `length` bytes to write over entirely (their content is left as it was). As Buffer.allocUnsafe
+ * does for small sizes, pieces are cut one after another from a larger block: a typed array of
+ * its own costs a separate allocation, three times the time for a request-sized piece.
+ */
+export function allocBytes(length: number): Uint8Array {
+  if (length > SLAB_PIECE_MAX) return new Uint8Array(length);
+  if (slabUsed + length > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const piece = new Uint8Array(slab, slabUsed, length);
+  // The next piece starts 8-aligned, as Node's pool does.
+  slabUsed = (slabUsed + length + 7) & ~7;
+  return piece;
+}

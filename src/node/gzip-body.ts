@@ -23,7 +23,7 @@ import type * as Zlib from 'node:zlib';
 import { loadZlib } from './builtins.js';
 import { combineCrc32, shiftFor } from './crc32-combine.js';
 import { RecentList } from '../core/recent-list.js';
-import { view, writeUint16LE, writeUint32LE } from './bytes.js';
+import { allocBytes, view, writeUint16LE, writeUint32LE } from './bytes.js';
 
 /**
  * Bodies up to this size are compressed in place (see `gzipInPlace`); larger ones on the thread
@@ -157,7 +157,7 @@ function joinGzip(zlib: typeof Zlib, body: Uint8Array, split: number, tail: NonN
       ? undefined
       : zlib.deflateRawSync(head, { level: 1, windowBits: windowBitsFor(split), finishFlush: zlib.constants.Z_SYNC_FLUSH });
   const headSize = deflatedHead ? deflatedHead.byteLength : STORED_BLOCK_HEADER + split;
-  const out = new Uint8Array(GZIP_HEADER.length + headSize + tail.bytes.byteLength + 8);
+  const out = allocBytes(GZIP_HEADER.length + headSize + tail.bytes.byteLength + 8);
   out.set(GZIP_HEADER, 0);
   let at = GZIP_HEADER.length;
   if (deflatedHead) {

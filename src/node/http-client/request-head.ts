@@ -3,7 +3,7 @@
 // request is one write (one segment on the wire for an event-sized body).
 
 import { debugLog } from '../../core/debug-log.js';
-import { writeLatin1 } from '../bytes.js';
+import { allocBytes, writeLatin1 } from '../bytes.js';
 
 /** RFC 9110 token characters: what a header name may be made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -43,7 +43,7 @@ export class RequestHead {
   request(body: Uint8Array, gzip: boolean): Uint8Array {
     const head = `${this.prefix}${gzip ? 'Content-Encoding: gzip\r\n' : ''}Content-Length: ${body.byteLength}\r\n\r\n`;
     // Every character is latin1 (checked above; the path and host are URL-encoded ASCII).
-    const out = new Uint8Array(head.length + body.byteLength);
+    const out = allocBytes(head.length + body.byteLength);
     writeLatin1(out, 0, head);
     out.set(body, head.length);
     return out;
