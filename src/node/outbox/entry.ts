@@ -28,14 +28,19 @@ export interface OutboxEntry {
 }
 
 export function describeEnvelope(name: string, createdAt: number, size: number, envelope: Envelope): OutboxEntry {
-  const categories = new Set<DataCategory>();
+  // Plain arrays and loops: this runs for every envelope, and an envelope has one item or a few.
+  const categories: DataCategory[] = [];
   const outcomes: ItemOutcome[] = [];
-  for (const item of envelope.items) {
-    categories.add(itemCategory(item.header.type));
-    outcomes.push(...itemOutcomes(item));
+  const items = envelope.items;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const category = itemCategory(item.header.type);
+    if (!categories.includes(category)) categories.push(category);
+    const itemOut = itemOutcomes(item);
+    for (let j = 0; j < itemOut.length; j++) outcomes.push(itemOut[j]!);
   }
   // Every field from the start, the optional ones undefined: entries then share one hidden class
   // whichever of them get set later (a segment, a cached copy, memory-only bytes), and the sender's
   // optimized code does not meet a new one mid-run and get thrown away.
-  return { name, createdAt, size, categories: [...categories], outcomes, bytes: undefined, cached: undefined, segment: undefined, sending: false };
+  return { name, createdAt, size, categories, outcomes, bytes: undefined, cached: undefined, segment: undefined, sending: false };
 }

@@ -288,14 +288,18 @@ export class OutboxSender {
     return config.clientReports.take();
   }
 
-  /** One request; every response teaches the rate limits, whatever its status. */
-  private async request(body: Uint8Array): Promise<SendResult> {
+  /**
+   * One request; every response teaches the rate limits, whatever its status. A promise chain,
+   * not an async function: one frame less to suspend and resume for every envelope sent.
+   */
+  private request(body: Uint8Array): Promise<SendResult> {
+    let sent: Promise<TransportResponse>;
     try {
-      return this.learn(await this.state.config.makeRequest(body, EMPTY_ENVELOPE));
+      sent = this.state.config.makeRequest(body, EMPTY_ENVELOPE);
     } catch (err) {
-      debugLog.warn('outbox: request failed', err);
-      return 'network_error';
+      return Promise.resolve(requestFailed(err));
     }
+    return sent.then((response) => this.learn(response), requestFailed);
   }
 
   private learn(response: TransportResponse): SendResult {
@@ -318,4 +322,9 @@ export class OutboxSender {
     }, timerDelay(Math.max(0, at - Date.now()) + 1));
     this.wakeTimer.unref();
   }
+}
+
+function requestFailed(err: unknown): SendResult {
+  debugLog.warn('outbox: request failed', err);
+  return 'network_error';
 }
