@@ -8,10 +8,11 @@
 // The last exception's frames are kept as UTF-8 bytes: the normalizer puts `exception` last in the
 // event (only the package list, below, comes after it), so they are also the end of the text,
 // which lets the HTTP transport compress that end once too (node/gzip-body.ts). Those of its
-// causes (an `error.cause` chain) are kept as text and spliced into the rest. Frames are compared by value with a private copy of the frames that made
-// the remembered text, so nothing a processor or `beforeSend` did to an earlier event can leak
-// into a later one. Anything out of the ordinary (frames that are not plain data, a frozen stack
-// trace, a `toJSON` on the way, a stack trace shared by two places) is serialized the usual way.
+// causes (an `error.cause` chain) are kept as text and spliced into the rest. Frames are compared
+// by value with a private copy of the frames that made the remembered text, so nothing a
+// processor or `beforeSend` did to an earlier event can leak into a later one. Anything out of
+// the ordinary (frames that are not plain data, a frozen stack trace, a `toJSON` on the way, a
+// stack trace shared by two places) is serialized the usual way.
 //
 // The package list (`modules`) is spliced the same way when it is a frozen map of strings, as the
 // `Modules` integration makes it: such an object cannot change, so its text is made once and no

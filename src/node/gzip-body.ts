@@ -6,9 +6,9 @@
 // bytes each time; a message event ends with the list alone. The second time a body ends with
 // the same bytes from there, that end is compressed on its own and kept; from then on a body with
 // that end is sent as one gzip stream made of the body's own beginning (the envelope and event
-// headers, the message, the contexts) followed by the kept compressed end. Measured on the benchmark's error event:
-// about 10 µs a body instead of 70–90 µs for compressing it whole, for 2.2 kB on the wire
-// instead of 1.4 kB (10.4 kB uncompressed).
+// headers, the message, the contexts) followed by the kept compressed end. Measured on the
+// benchmark's error event: about 10 µs a body instead of 70–90 µs for compressing it whole, for
+// 2.2 kB on the wire instead of 1.4 kB (10.4 kB uncompressed).
 //
 // How the stream is put together (RFC 1951 and 1952): a deflate stream is a series of blocks, and
 // a block may be "stored" (raw bytes with their length), which ends on a byte boundary. The
