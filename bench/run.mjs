@@ -300,8 +300,6 @@ console.log('');
 console.log('| | faultline | @sentry/node | faultline / sentry |');
 console.log('|---|---|---|---|');
 console.log(`| CPU per event (µs) | ${cell('faultline-packages', 'cpuPerEventUs')} | ${cell('sentry-packages', 'cpuPerEventUs')} | ${ratio(med('faultline-packages', 'cpuPerEventUs'), med('sentry-packages', 'cpuPerEventUs'))} |`);
-const packagesCost = (d) => med(`${d}-packages`, 'cpuPerEventUs') - med(d, 'cpuPerEventUs');
-console.log(`| more than without them (µs) | ${fmt(packagesCost('faultline'))} | ${fmt(packagesCost('sentry'))} | – |`);
 const cpuShort = [...DRIVERS, 'faultline-packages', 'sentry-packages'].filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
 if (cpuShort.length) console.log(`\nnote: in the CPU scenario ${cpuShort.join(', ')} delivered fewer events than captured, so its CPU per event is understated.`);
 if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);
