@@ -298,6 +298,16 @@ test('restamp: an envelope this SDK wrote gets the new sent_at in place, anythin
   assert.deepEqual(JSON.parse(head!), { event_id: 'a'.repeat(32), dsn: '0123456789abcdef0123456789abcdef', sent_at: '2026-11-26T12:00:00.005Z' });
   assert.deepEqual(rest, ['{"type":"event","length":2}', '{}', '']);
 
+  // The same envelope as a Buffer inside a larger one (a segment read back from disk, a newline
+  // before it): stamped where it is, the bytes around it untouched.
+  const window = Buffer.concat([Buffer.from('x\n'), ours, Buffer.from('y\n')]);
+  const inWindow = window.subarray(2, 2 + ours.byteLength);
+  const stampedInWindow = restamp(inWindow, Date.UTC(2026, 10, 26, 12, 0, 0, 7));
+  assert.equal(stampedInWindow, inWindow, 'in place');
+  assert.equal(JSON.parse(decoder.decode(stampedInWindow).split('\n')[0]!).sent_at, '2026-11-26T12:00:00.007Z');
+  assert.equal(window.toString('latin1', 0, 2), 'x\n');
+  assert.equal(window.toString('latin1', window.length - 2), 'y\n');
+
   // No sent_at at the end (another writer's file): parsed, stamped, and the items kept as bytes.
   const foreign = encoder.encode('{"event_id":"b"}\n{"type":"event","length":2}\n{}\n');
   const [head2, ...rest2] = decoder.decode(restamp(foreign, Date.UTC(2026, 0, 1))).split('\n');
