@@ -49,7 +49,8 @@ function withSourceContext(frame) {
 export function init(dsn) {
   const url = new URL(dsn);
   const projectId = url.pathname.replace(/\//g, '');
-  agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  // As many connections as faultline's default `transportOptions.concurrency`.
+  agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   target = {
     host: url.hostname,
     port: Number(url.port),

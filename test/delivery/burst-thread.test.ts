@@ -120,7 +120,9 @@ test('a rate limit mid-burst: the thread stops, the rest is dropped as ratelimit
     env.items.some((i) => i.header['type'] === 'event') && ++events > 300
       ? { status: 429, headers: { 'X-Sentry-Rate-Limits': '60:error:organization' } }
       : undefined;
-  const result = await runBurst({ N: '2000', LOOP_MS: '3000' }).finally(() => (server.decide = undefined));
+  // Four requests at once, so "under way" is a tight bound: at most four on the thread and four
+  // on the main thread's sender can be in flight when the first 429 comes back.
+  const result = await runBurst({ N: '2000', LOOP_MS: '3000', CONCURRENCY: '4' }).finally(() => (server.decide = undefined));
   const { ids } = deliveredEvents();
   const answered429 = server.envelopes.filter((e) => e.status === 429 && e.items.some((i) => i.header['type'] === 'event')).length;
   const discarded = reportedDrops();
