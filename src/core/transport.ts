@@ -42,13 +42,12 @@ export interface CoreTransport extends Transport {
 
 export const DEFAULT_BUFFER_SIZE = 100;
 /**
- * Requests at once (one connection each) while there is a backlog; a trickle of events uses one.
- * Over a real network each connection carries one request per round trip, so this bounds how fast
- * a burst or a stored backlog drains: 16 at 100 ms is 160 events a second, where 4 was 40
- * (`@sentry/node` allows 30). On loopback it also let the benchmark's flood go about a tenth
- * faster: with more requests waiting, sender and receiver each wake less often per request.
+ * Requests at once from the application's thread (one connection each) while there is a backlog;
+ * a trickle of events uses one. Each request is built there (gzip, the write), so a few keep a
+ * backlog moving without holding the thread for long. A burst spilled to disk is sent from the
+ * burst thread, which has its own default (node/outbox/burst-sender.ts).
  */
-export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_CONCURRENCY = 4;
 
 interface Job {
   envelope: Envelope;

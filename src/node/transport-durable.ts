@@ -13,6 +13,7 @@ import { DEFAULT_BUFFER_SIZE } from '../core/transport.js';
 import type { Transport, TransportFactoryArgs } from '../core/types.js';
 import { envelopeRequester, makeNodeTransport, positive } from './transport-http.js';
 import { outboxDirectory, outboxSettings } from './outbox/config.js';
+import { DEFAULT_BURST_CONCURRENCY } from './outbox/burst-sender.js';
 import { DiskStore } from './outbox/disk-store.js';
 import { Outbox, type OutboxStats } from './outbox/outbox.js';
 
@@ -50,7 +51,8 @@ export function createDurableTransport(args: TransportFactoryArgs): DurableTrans
     clientReports: args.clientReports,
     recordDroppedEvent: args.recordDroppedEvent,
     makeRequest: requester.makeRequest,
-    burstThread: settings.burstThread ? requester.config : undefined,
+    // The main thread's request settings, with the thread's own default number of connections.
+    burstThread: settings.burstThread ? { ...requester.config, maxSockets: positive(options.concurrency, DEFAULT_BURST_CONCURRENCY) } : undefined,
   });
 
   // 'exit' listeners run synchronously and nothing async runs after them (process.exit(), the

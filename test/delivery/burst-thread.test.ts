@@ -111,6 +111,38 @@ test('without the thread, nothing leaves before the loop ends (what the thread c
   assert.deepEqual(result.stats.burstThread, { starts: 0, sent: 0 });
 });
 
+/**
+ * Requests of the burst that arrived before any could have been answered: each connection carries
+ * one request at a time, and every answer is held back `delayMs`, so no connection can bring a
+ * second request before the first request's `receivedAt` plus that. What arrived until then is
+ * what the thread started at once.
+ */
+function startedAtOnce(delayMs: number): number {
+  const times = server.envelopes.map((e) => e.receivedAt).sort((a, b) => a - b);
+  return times.filter((t) => t < times[0]! + delayMs).length;
+}
+
+test('the thread sends 16 requests at once by default, and `concurrency` when it is set', async () => {
+  // The first answers are held back, so every request the thread starts at once arrives before
+  // any connection is free again; the rest are answered at once.
+  const delayMs = 400;
+  let requests = 0;
+  server.fallback = { status: 200 };
+  server.decide = () => (++requests <= 40 ? { status: 200, delayMs } : undefined);
+  try {
+    for (const [env, expected] of [[{}, 16], [{ CONCURRENCY: '3' }, 3]] as const) {
+      requests = 0;
+      const result = await runBurst({ N: '1000', LOOP_MS: '1000', ...env });
+      // All but the last partial intake (under 100, sent by the main thread) was spilled.
+      assert.ok(result.stats.burstThread.sent >= 900, `the thread sent the burst (${result.stats.burstThread.sent})`);
+      assert.equal(startedAtOnce(delayMs), expected);
+      assert.equal(new Set(deliveredEvents().ids).size, 1000);
+    }
+  } finally {
+    server.decide = undefined;
+  }
+});
+
 test('a rate limit mid-burst: the thread stops, the rest is dropped as ratelimit_backoff and counted', async () => {
   server.fallback = { status: 200 };
   // 300 events go through, then the error category is limited for a minute (as Relay does it:

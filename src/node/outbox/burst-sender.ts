@@ -46,6 +46,17 @@ import(workerData.entry).then((m) => {
 });
 `;
 
+/**
+ * Requests the thread keeps in flight when `transportOptions.concurrency` is not set (when it is,
+ * the thread keeps to it like the main thread's sender). More than the main thread's 4: the
+ * thread builds its requests on its own core, so more at once cost the application nothing, and a
+ * spilled burst is when they pay. Over a network each connection carries one request per round
+ * trip (at 100 ms, 160 events a second with 16, 40 with 4; `@sentry/node` allows 30 sockets). On
+ * the benchmark's loopback the flood went about a tenth faster than with 4 (bench/FINDINGS.md):
+ * with more requests waiting, the receiver wakes less often per request.
+ */
+export const DEFAULT_BURST_CONCURRENCY = 16;
+
 export class BurstSender {
   private worker: Worker | undefined;
   /** Entries the thread has, by name; each counts in `state.inFlight` and is marked `sending`. */
