@@ -49,8 +49,9 @@ function withSourceContext(frame) {
 export function init(dsn) {
   const url = new URL(dsn);
   const projectId = url.pathname.replace(/\//g, '');
-  // As many connections as faultline's default `transportOptions.concurrency`.
-  agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  // As many connections as faultline uses in the same scenario: its application thread's 4 for
+  // paced events, its burst thread's 16 in the flood (bench/child.mjs <driver> <scenario> ...).
+  agent = new http.Agent({ keepAlive: true, maxSockets: process.argv[3] === 'flood' ? 16 : 4 });
   target = {
     host: url.hostname,
     port: Number(url.port),
