@@ -143,6 +143,73 @@ test('the thread sends 16 requests at once by default, and `concurrency` when it
   }
 });
 
+test('a backlog an earlier run left: 256 envelopes or more go out through the thread, 16 at once; fewer from the main thread, 4 at once', async () => {
+  const delayMs = 400;
+  let requests = 0;
+  try {
+    for (const [count, threads, atOnce] of [[1000, 1, 16], [200, 0, 4]] as const) {
+      // The earlier run: the server fails throughout, so what it captured stays on disk when it
+      // exits (spilled segment files; no thread, so nothing is in flight from one at exit).
+      const cacheDir = tempCacheDir();
+      server.fallback = { status: 503 };
+      const earlier = await runBurst({ N: String(count), LOOP_MS: '0', BURST_THREAD: '0', FLUSH_MS: '300' }, cacheDir);
+      assert.equal(earlier.flushed, false);
+      assert.equal(earlier.stats.entries, count, 'all of it still waits on disk');
+      // The next run captures nothing: it only adopts the backlog. The first answers are held
+      // back, so what is started at once arrives before any connection is free again.
+      requests = 0;
+      server.fallback = { status: 200 };
+      server.decide = () => (++requests <= 40 ? { status: 200, delayMs } : undefined);
+      const next = await runBurst({ N: '0', LOOP_MS: '0' }, cacheDir);
+      console.log(`# backlog of ${count}: thread ${JSON.stringify(next.stats.burstThread)}, ${startedAtOnce(delayMs)} started at once`);
+      assert.equal(next.flushed, true);
+      assert.equal(new Set(deliveredEvents().ids).size, count, 'each once');
+      assert.equal(deliveredEvents().ids.length, count);
+      assert.equal(next.stats.burstThread.starts, threads);
+      if (threads > 0) assert.equal(next.stats.burstThread.sent, count, 'the thread sent all of it');
+      assert.equal(startedAtOnce(delayMs), atOnce);
+      server.decide = undefined;
+    }
+  } finally {
+    server.decide = undefined;
+  }
+});
+
+test('after an outage, what piled up goes out through the thread once the server answers again', async () => {
+  // The burst is spilled while the server is down: the thread meets the first failures and gives
+  // everything back; the main thread's sender backs off and probes, one request at a time, until
+  // the server answers 200. Then the backlog goes to a second thread.
+  server.fallback = { status: 200 };
+  server.reply(...Array.from({ length: 20 }, () => ({ status: 503 })));
+  const result = await runBurst({ N: '1000', LOOP_MS: '0' });
+  const { ids } = deliveredEvents();
+  console.log(`# outage then back: ${ids.length} delivered, thread ${JSON.stringify(result.stats.burstThread)}`);
+  assert.equal(server.envelopes.filter((e) => e.status === 503).length, 20);
+  assert.equal(result.flushed, true);
+  assert.equal(ids.length, 1000);
+  assert.equal(new Set(ids).size, 1000, 'each delivered once');
+  assert.equal(result.stats.burstThread.starts, 2, 'a second thread for the backlog');
+  // The 503s the first thread met count as sent (they were answered); the second sent the rest.
+  assert.ok(result.stats.burstThread.sent >= 900, `the thread sent the backlog (${result.stats.burstThread.sent})`);
+  assert.deepEqual([result.stats.entries, result.stats.inFlight], [0, 0]);
+});
+
+test('envelopes that expire during an outage are not handed to the thread when the server is back; each is counted', async () => {
+  server.fallback = { status: 200 };
+  // The thread meets the first 503s at once; the main thread's probes meet the other four, with
+  // the backoff between them (well under 1.8 s in all), then one that the server answers only
+  // 2 s later. By then every other envelope is older than maxAgeMs: the main thread's sender
+  // drops and counts them, and none may go to a thread.
+  server.reply(...Array.from({ length: 20 }, () => ({ status: 503 })), { status: 200, delayMs: 2000 });
+  const result = await runBurst({ N: '1000', LOOP_MS: '0', MAX_AGE_MS: '1800' });
+  const { ids } = deliveredEvents();
+  assert.equal(result.flushed, true);
+  assert.equal(ids.length, 1, 'only the probe, sent before it expired');
+  assert.deepEqual(reportedDrops(), { 'cache_overflow:error': 999 });
+  assert.equal(result.stats.burstThread.starts, 1, 'only the spill started a thread');
+  assert.deepEqual([result.stats.entries, result.stats.inFlight], [0, 0]);
+});
+
 test('a rate limit mid-burst: the thread stops, the rest is dropped as ratelimit_backoff and counted', async () => {
   server.fallback = { status: 200 };
   // 300 events go through, then the error category is limited for a minute (as Relay does it:

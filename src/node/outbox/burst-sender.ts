@@ -10,8 +10,9 @@
 // model too: its transport sends from a background thread.
 //
 // The thread is started by the first spill (a single capture, or a steady trickle, never starts
-// it: those are sent by the main thread as they come), and ended once it has nothing left, so
-// it costs neither start-up time nor memory outside a burst. It only carries the plain case
+// it: those are sent by the main thread as they come), or by a large backlog in segment files
+// (what an earlier run left, or what piled up while the server was away: see offerBacklog), and
+// ended once it has nothing left, so it costs neither start-up time nor memory outside a burst. It only carries the plain case
 // (burst-worker.ts); anything else comes back to the main thread's sender, which still owns
 // every entry, file, rate limit, backoff and client report: the thread reports how each request
 // ended, and the main thread settles the entry exactly as if it had sent it itself.
@@ -57,6 +58,14 @@ import(workerData.entry).then((m) => {
  */
 export const DEFAULT_BURST_CONCURRENCY = 16;
 
+/**
+ * Envelopes waiting to be sent from which a backlog (left by an earlier run, or piled up during
+ * an outage) is worth starting the thread for. Below it, the main thread's sender drains it soon
+ * enough: over a network with 100 ms round trips its 4 connections send 256 envelopes in about 6
+ * seconds, against the thread's start-up of about 75 ms of CPU (on the other core) and its memory.
+ */
+export const BACKLOG_FOR_THREAD = 256;
+
 export class BurstSender {
   private worker: Worker | undefined;
   /** Entries the thread has, by name; each counts in `state.inFlight` and is marked `sending`. */
@@ -73,7 +82,10 @@ export class BurstSender {
     private readonly request: RequesterConfig,
   ) {}
 
-  /** Envelopes a spill just admitted: the thread takes those it may send now. On the caller's tick. */
+  /**
+   * Envelopes a spill just admitted (on the caller's tick), or a backlog (offerBacklog): the
+   * thread takes those it may send now.
+   */
   offer(entries: readonly OutboxEntry[]): void {
     const state = this.state;
     try {
@@ -81,12 +93,15 @@ export class BurstSender {
       const now = Date.now();
       if (this.broken || state.closed || !store || state.mode !== 'disk' || !this.sender.mayHandOff(now)) return;
       const rateLimits = state.config.rateLimits;
+      const maxAgeMs = state.config.maxAgeMs;
       const jobs: BurstJob[] = [];
       const taken: OutboxEntry[] = [];
       for (const entry of entries) {
         const place = entry.segment;
-        // Limited ones stay with the main thread's sender, which sends them without those items.
-        if (!place || entry.sending || countLimited(entry.categories, rateLimits, now) > 0) continue;
+        if (!place || entry.sending) continue;
+        // Limited ones stay with the main thread's sender, which sends them without those items,
+        // and so do expired ones (a backlog after a long outage), which it drops and counts.
+        if (countLimited(entry.categories, rateLimits, now) > 0 || now - entry.createdAt > maxAgeMs) continue;
         jobs.push({ name: entry.name, segment: place.name, offset: place.offset, length: place.length });
         taken.push(entry);
       }
@@ -102,6 +117,17 @@ export class BurstSender {
     } catch (err) {
       debugLog.warn('outbox: could not hand a burst to the sender thread', err);
     }
+  }
+
+  /**
+   * A backlog the main thread's sender would drain `concurrency` at a time: what an earlier run
+   * left (once the loader has adopted it) or what an outage piled up (once the server answers
+   * again). When it is large, the thread takes its segment files' envelopes, as it takes a burst's.
+   */
+  offerBacklog(): void {
+    const state = this.state;
+    if (state.entries.length - state.inFlight < BACKLOG_FOR_THREAD) return;
+    this.offer(state.entries);
   }
 
   /** close(): the thread starts nothing more; what it still had comes back (and goes to the next outbox). */

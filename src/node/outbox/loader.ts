@@ -10,6 +10,7 @@ import { createdAtOf, newEnvelopeName, newSegmentName } from './disk-store.js';
 import { describeEnvelope } from './entry.js';
 import { handOver, hold, mayAdopt, release, takeLeftover } from './ownership.js';
 import { decodeSegment, isSegmentName } from './segment.js';
+import type { BurstSender } from './burst-sender.js';
 import type { OutboxSender } from './sender.js';
 import { segmentEntryName, type OutboxState } from './state.js';
 
@@ -17,6 +18,8 @@ export class OutboxLoader {
   constructor(
     private readonly state: OutboxState,
     private readonly sender: OutboxSender,
+    /** Takes a large backlog off the main thread, when there is a thread (burst-sender.ts). */
+    private readonly burst?: BurstSender,
   ) {}
 
   /**
@@ -132,6 +135,8 @@ export class OutboxLoader {
       debugLog.error('outbox: could not read the cache folder', err);
     } finally {
       state.loaded = true;
+      // Before the main thread's sender takes its first few: a large backlog goes to the thread whole.
+      this.burst?.offerBacklog();
       this.sender.pump();
       state.checkIdle();
     }

@@ -85,11 +85,12 @@ export class Outbox implements Adopter {
   constructor(config: OutboxConfig) {
     this.state = new OutboxState(config);
     this.sender = new OutboxSender(this.state);
-    this.loader = new OutboxLoader(this.state, this.sender);
+    this.burst = config.burstThread && config.store ? new BurstSender(this.state, this.sender, config.burstThread) : undefined;
+    this.sender.burst = this.burst;
+    this.loader = new OutboxLoader(this.state, this.sender, this.burst);
     if (config.store) registerLive(config.store.directory, this);
     const opened = this.loader.open();
     this.ready = this.loader.load(opened);
-    this.burst = config.burstThread && config.store ? new BurstSender(this.state, this.sender, config.burstThread) : undefined;
     this.writer = new OutboxWriter(this.state, this.sender, opened, this.burst);
   }
 

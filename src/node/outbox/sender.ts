@@ -16,6 +16,7 @@ import { classifyResponse, isRetryable, type SendResult } from '../../core/send-
 import { timerDelay } from '../../core/timer-delay.js';
 import type { TransportResponse } from '../../core/transport.js';
 import { Backoff } from './backoff.js';
+import type { BurstSender } from './burst-sender.js';
 import type { DiskStore } from './disk-store.js';
 import type { OutboxEntry } from './entry.js';
 import { countLimited, withoutLimitedItems, type LimitedSplit } from './limited-items.js';
@@ -32,6 +33,10 @@ export class OutboxSender {
   private wakeTimer: ReturnType<typeof setTimeout> | undefined;
   private wakeTime = 0;
   private segmentReader: SegmentReadAhead | undefined;
+  /** The burst thread, when there is one: it takes what piled up while the server was away. */
+  burst: BurstSender | undefined;
+  /** The server answered again after failing; the next pump offers the backlog to the thread. */
+  private recovered = false;
 
   constructor(private readonly state: OutboxState) {
     this.backoff = new Backoff(state.config.backoff);
@@ -42,6 +47,10 @@ export class OutboxSender {
     try {
       if (state.entries.length === 0) this.segmentReader?.clear();
       if (state.closed) return;
+      if (this.recovered) {
+        this.recovered = false;
+        this.burst?.offerBacklog();
+      }
       const now = Date.now();
       let limit = this.backoff.isFailing() ? 1 : state.config.concurrency;
       const retryAt = this.backoff.waitUntil();
@@ -202,7 +211,7 @@ export class OutboxSender {
         this.letGoIfClosed(entry);
         return;
       }
-      if (result !== 'dropped') this.backoff.succeed();
+      if (result !== 'dropped') this.succeeded();
       if (split) state.record('ratelimit_backoff', split.dropped);
       // A 429 is final like a 2xx: Relay counted it, so nothing is recorded and it is not sent
       // again. Our own counts that rode along were not counted: kept for the next report.
@@ -254,6 +263,16 @@ export class OutboxSender {
     state.checkIdle();
   }
 
+  /**
+   * The server took a request: the backoff ends, and what an outage piled up may go to the thread
+   * at the next pump (not here: the entry whose answer this is has not been settled yet).
+   */
+  private succeeded(): void {
+    if (!this.backoff.isFailing()) return;
+    this.backoff.succeed();
+    this.recovered = true;
+  }
+
   /** Drop counts on their own (header `{}`), for flush when no envelope is there to carry them. */
   private startReport(): void {
     const state = this.state;
@@ -270,7 +289,7 @@ export class OutboxSender {
       .then((result) => {
         state.inFlight--;
         if (result === 'network_error' || result === 'failed') this.backoff.fail();
-        else this.backoff.succeed();
+        else this.succeeded();
         // Relay counted nothing unless it took the report; a 4xx would refuse it again. After a
         // failure the backoff paces the next try; after a 429 nothing would, and asking again at
         // once was a request loop until flush() timed out: the counts wait for the next envelope
