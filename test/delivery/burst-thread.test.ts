@@ -147,21 +147,26 @@ test('a backlog an earlier run left: 256 envelopes or more go out through the th
   const delayMs = 400;
   let requests = 0;
   try {
-    for (const [count, threads, atOnce] of [[1000, 1, 16], [200, 0, 4]] as const) {
+    // In segment files (a burst), or each in a file of its own (a trickle of captures).
+    for (const [count, trickle, threads, atOnce] of [[1000, '0', 1, 16], [300, '1', 1, 16], [200, '0', 0, 4]] as const) {
       // The earlier run: the server fails throughout, so what it captured stays on disk when it
-      // exits (spilled segment files; no thread, so nothing is in flight from one at exit).
+      // exits (no thread, so nothing is in flight from one at exit).
       const cacheDir = tempCacheDir();
       server.fallback = { status: 503 };
-      const earlier = await runBurst({ N: String(count), LOOP_MS: '0', BURST_THREAD: '0', FLUSH_MS: '300' }, cacheDir);
+      const earlier = await runBurst({ N: String(count), LOOP_MS: '0', BURST_THREAD: '0', FLUSH_MS: '300', TRICKLE: trickle }, cacheDir);
       assert.equal(earlier.flushed, false);
       assert.equal(earlier.stats.entries, count, 'all of it still waits on disk');
+      const files = fs.readdirSync(cacheDir, { recursive: true }).length;
+      // A writer's turn now and then finds two captures waiting: nearly a file each.
+      if (trickle === '1') assert.ok(files >= count * 0.9, `about a file for each envelope (${files} files)`);
+      else assert.ok(files < count / 50, `segment files (${files})`);
       // The next run captures nothing: it only adopts the backlog. The first answers are held
       // back, so what is started at once arrives before any connection is free again.
       requests = 0;
       server.fallback = { status: 200 };
       server.decide = () => (++requests <= 40 ? { status: 200, delayMs } : undefined);
       const next = await runBurst({ N: '0', LOOP_MS: '0' }, cacheDir);
-      console.log(`# backlog of ${count}: thread ${JSON.stringify(next.stats.burstThread)}, ${startedAtOnce(delayMs)} started at once`);
+      console.log(`# backlog of ${count}${trickle === '1' ? ' in files of their own' : ''}: thread ${JSON.stringify(next.stats.burstThread)}, ${startedAtOnce(delayMs)} started at once`);
       assert.equal(next.flushed, true);
       assert.equal(new Set(deliveredEvents().ids).size, count, 'each once');
       assert.equal(deliveredEvents().ids.length, count);

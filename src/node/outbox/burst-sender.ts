@@ -10,8 +10,8 @@
 // model too: its transport sends from a background thread.
 //
 // The thread is started by the first spill (a single capture, or a steady trickle, never starts
-// it: those are sent by the main thread as they come), or by a large backlog in segment files
-// (what an earlier run left, or what piled up while the server was away: see offerBacklog), and
+// it: those are sent by the main thread as they come), or by a large backlog on disk (what an
+// earlier run left, or what piled up while the server was away: see offerBacklog), and
 // ended once it has nothing left, so it costs neither start-up time nor memory outside a burst. It only carries the plain case
 // (burst-worker.ts); anything else comes back to the main thread's sender, which still owns
 // every entry, file, rate limit, backoff and client report: the thread reports how each request
@@ -97,12 +97,14 @@ export class BurstSender {
       const jobs: BurstJob[] = [];
       const taken: OutboxEntry[] = [];
       for (const entry of entries) {
-        const place = entry.segment;
-        if (!place || entry.sending) continue;
+        // Only what lies on disk: an envelope kept in memory (a write that failed) stays here.
+        if (entry.sending || entry.bytes) continue;
         // Limited ones stay with the main thread's sender, which sends them without those items,
         // and so do expired ones (a backlog after a long outage), which it drops and counts.
         if (countLimited(entry.categories, rateLimits, now) > 0 || now - entry.createdAt > maxAgeMs) continue;
-        jobs.push({ name: entry.name, segment: place.name, offset: place.offset, length: place.length });
+        const place = entry.segment;
+        // One of a segment file, or a file of its own (a backlog's lone captures), read whole.
+        jobs.push(place ? { name: entry.name, file: place.name, offset: place.offset, length: place.length } : { name: entry.name, file: entry.name, offset: 0, length: entry.size });
         taken.push(entry);
       }
       if (jobs.length === 0) return;
@@ -122,7 +124,8 @@ export class BurstSender {
   /**
    * A backlog the main thread's sender would drain `concurrency` at a time: what an earlier run
    * left (once the loader has adopted it) or what an outage piled up (once the server answers
-   * again). When it is large, the thread takes its segment files' envelopes, as it takes a burst's.
+   * again). When it is large, the thread takes it, as it takes a burst: envelopes in segment
+   * files and in files of their own alike.
    */
   offerBacklog(): void {
     const state = this.state;

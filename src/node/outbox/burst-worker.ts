@@ -1,8 +1,8 @@
 // The burst sender's thread (burst-sender.ts has the main thread's side and the why). It is
-// given envelopes that a burst spilled to segment files, and sends them oldest first while the
-// main thread may still be busy with the caller's loop: it reads each segment file once, stamps
-// `sent_at`, and posts them over its own keep-alive connections (the same request code as the
-// main thread's sender).
+// given envelopes that a burst spilled to segment files (or a large backlog on disk), and sends
+// them oldest first while the main thread may still be busy with the caller's loop: it reads
+// each file once, stamps `sent_at`, and posts them over its own keep-alive connections (the same
+// request code as the main thread's sender).
 //
 // It only carries the plain case. The first answer that is not a plain 2xx (an error status, a
 // rate limit header, a network failure) ends its work: what it has not started goes back to the
@@ -23,10 +23,10 @@ export interface BurstWorkerData {
   directory: string;
 }
 
-/** One envelope to send: its entry's name, and where it lies in its segment file. */
+/** One envelope to send: its entry's name, and where it lies in its file (a segment, or its own). */
 export interface BurstJob {
   name: string;
-  segment: string;
+  file: string;
   offset: number;
   length: number;
 }
@@ -69,7 +69,7 @@ export function runBurstWorker(): void {
   let outcomes: BurstOutcome[] = [];
   let returned: string[] = [];
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The segment file being sent from: read once, whole (a spill is one burst's worth). */
+  /** The file being sent from: read once, whole (a segment is one spill's worth). */
   let file: { name: string; bytes: Uint8Array } | undefined;
 
   const report = (): void => {
@@ -98,8 +98,8 @@ export function runBurstWorker(): void {
   };
 
   const bytesOf = (job: BurstJob): Uint8Array => {
-    if (file?.name !== job.segment) file = { name: job.segment, bytes: fs.readFileSync(path.join(data.directory, job.segment)) };
-    if (job.offset + job.length > file.bytes.byteLength) throw new Error(`${job.segment} is shorter than its records`);
+    if (file?.name !== job.file) file = { name: job.file, bytes: fs.readFileSync(path.join(data.directory, job.file)) };
+    if (job.offset + job.length > file.bytes.byteLength) throw new Error(`${job.file} is shorter than its records`);
     // A view: restamp writes only inside this envelope's own bytes, and each is sent once.
     return file.bytes.subarray(job.offset, job.offset + job.length);
   };
