@@ -11,11 +11,12 @@
 //
 // The thread is started by the first spill (a single capture, or a steady trickle, never starts
 // it: those are sent by the main thread as they come), or by a large backlog on disk (what an
-// earlier run left, or what piled up while the server was away: see offerBacklog), and
-// ended once it has nothing left, so it costs neither start-up time nor memory outside a burst. It only carries the plain case
-// (burst-worker.ts); anything else comes back to the main thread's sender, which still owns
-// every entry, file, rate limit, backoff and client report: the thread reports how each request
-// ended, and the main thread settles the entry exactly as if it had sent it itself.
+// earlier run left, or what piled up while the server was away: see offerBacklog), and ended
+// once it has nothing left, so it costs neither start-up time nor memory outside a burst. It
+// only carries the plain case (burst-worker.ts); anything else comes back to the main thread's
+// sender, which still owns every entry, file, rate limit, backoff and client report: the thread
+// reports how each request ended, and the main thread settles the entry exactly as if it had
+// sent it itself.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -102,9 +103,9 @@ export class BurstSender {
         // Limited ones stay with the main thread's sender, which sends them without those items,
         // and so do expired ones (a backlog after a long outage), which it drops and counts.
         if (countLimited(entry.categories, rateLimits, now) > 0 || now - entry.createdAt > maxAgeMs) continue;
-        const place = entry.segment;
         // One of a segment file, or a file of its own (a backlog's lone captures), read whole.
-        jobs.push(place ? { name: entry.name, file: place.name, offset: place.offset, length: place.length } : { name: entry.name, file: entry.name, offset: 0, length: entry.size });
+        const place = entry.segment ?? { name: entry.name, offset: 0, length: entry.size };
+        jobs.push({ name: entry.name, file: place.name, offset: place.offset, length: place.length });
         taken.push(entry);
       }
       if (jobs.length === 0) return;
