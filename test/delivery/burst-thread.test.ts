@@ -267,6 +267,20 @@ test('close() during a burst, init() again once its requests ended: the new outb
   assert.deepEqual([result.stats.entries, result.stats.inFlight], [0, 0]);
 });
 
+test('init() again during a burst: the new outbox takes the old one\'s envelopes over, and its own thread sends them', async () => {
+  server.fallback = { status: 200 };
+  const result = await runBurst({ N: '1000', LOOP_MS: '0', REINIT: '1' });
+  const { ids } = deliveredEvents();
+  console.log(`# init() again mid-burst: ${ids.length} delivered; the new outbox's thread ${JSON.stringify(result.stats.burstThread)}`);
+  assert.equal(result.flushed, true);
+  assert.equal(ids.length, 1000);
+  assert.equal(new Set(ids).size, 1000, 'nothing delivered twice');
+  assert.equal(result.stats.burstThread.starts, 1, 'the new outbox started a thread');
+  // The first files come over before there is a backlog worth a thread: the main thread sends those.
+  assert.ok(result.stats.burstThread.sent >= 500, `it sent at least half of what was handed over (${result.stats.burstThread.sent})`);
+  assert.deepEqual([result.stats.entries, result.stats.inFlight], [0, 0]);
+});
+
 /** The ESM build copied into a package of its own, under `name`; `edit` changes its code. */
 function copyOfBuild(name: string, edit: (code: string) => string = (code) => code): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-build-copy-'));

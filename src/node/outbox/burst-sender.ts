@@ -125,12 +125,13 @@ export class BurstSender {
   /**
    * A backlog the main thread's sender would drain `concurrency` at a time: what an earlier run
    * left (once the loader has adopted it) or what an outage piled up (once the server answers
-   * again). When it is large, the thread takes it, as it takes a burst: envelopes in segment
-   * files and in files of their own alike.
+   * again), or what a closed outbox of this process hands over, file by file (`init()` again).
+   * When it is large, or the thread is running anyway, the thread takes it, as it takes a burst:
+   * envelopes in segment files and in files of their own alike.
    */
   offerBacklog(): void {
     const state = this.state;
-    if (state.entries.length - state.inFlight < BACKLOG_FOR_THREAD) return;
+    if (!this.worker && state.entries.length - state.inFlight < BACKLOG_FOR_THREAD) return;
     this.offer(state.entries);
   }
 

@@ -46,6 +46,8 @@ export class OutboxLoader {
       release(name);
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') debugLog.warn(`outbox: could not adopt ${name}`, err);
     } finally {
+      // `init()` again hands over the old outbox's whole backlog this way, one file at a time.
+      this.burst?.offerBacklog();
       this.sender.pump();
       state.checkIdle();
     }

@@ -177,13 +177,15 @@ export class Outbox implements Adopter {
     state.closed = true;
     this.sender.cancelWake();
     this.burst?.stop();
+    // No longer the folder's live outbox before anything is handed over: what this one lets go
+    // goes to the next outbox of this process (`init()` again), or to the next start, never back here.
+    const store = state.config.store;
+    if (store) unregisterLive(store.directory, this);
     this.persistSync();
     // What is left on disk goes to the next outbox of this process, or to the next start. An
     // envelope in flight, or a segment with one in flight, follows once its request has ended
     // (sender.ts, onResult): the next outbox must not send what this one still sends.
-    const store = state.config.store;
     if (store) {
-      unregisterLive(store.directory, this);
       if (state.mode === 'disk') {
         for (const entry of state.entries) if (!entry.sending && !entry.segment) handOver(store.directory, entry.name);
       }

@@ -107,10 +107,10 @@ export class OutboxWriter {
         debugLog.error('could not save envelopes at exit', err);
       }
     }
-    // The intake as one segment file, like a spill; it is not admitted here, so its name is let
-    // go at once for the next outbox that loads the folder.
+    // The intake as one segment file, like a spill; it is not admitted here, so it is let go at
+    // once, like the batches.
     const written = state.intakeLength() > 0 ? this.writeIntakeSync(store, Infinity) : undefined;
-    if (written?.batch) release(written.batch.name);
+    if (written?.batch) this.letGo(written.batch);
     // The writer will never resume: everything it held is on disk now.
     state.clearIntake();
     state.batches.length = 0;
@@ -223,13 +223,13 @@ export class OutboxWriter {
   }
 
   /**
-   * A batch persistSync took over: its file stays for whoever sends next. A single envelope goes
-   * to the folder's live outbox if there is one (ownership.ts); a segment is adopted whole by the
-   * next outbox that loads the folder.
+   * A batch persistSync took over: its file stays for whoever sends next, the folder's live outbox
+   * if there is one (`init()` again: ownership.ts), or else the next outbox that loads the folder.
+   * Not the next load alone: a live outbox may have loaded the folder before this file was there.
    */
   private letGo(batch: WriteBatch): void {
     const store = this.state.config.store;
-    if (store && !batch.failed && !batch.segment) handOver(store.directory, batch.name);
+    if (store && !batch.failed) handOver(store.directory, batch.name);
     else release(batch.name);
   }
 
