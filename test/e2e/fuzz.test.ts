@@ -7,6 +7,8 @@ import * as faultline from '../../src/index.js';
 import { useSentryServer } from '../helpers/sdk-harness.js';
 
 const server = useSentryServer();
+// Random unless FUZZ_SEED is set; a failure names the seed that repeats it.
+const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 function hostileObjects(): unknown[] {
   const cyclic: Record<string, unknown> = { name: 'cycle' };
@@ -78,7 +80,7 @@ test('no public function throws, whatever it is given', async () => {
       const result = calls[which]!(a(), b(), c());
       assert.ok(result === undefined || typeof result === 'string' || typeof result === 'object');
     }),
-    { numRuns: 3000 },
+    { numRuns: 3000, seed },
   );
   // Each shape of event once more with hostile data in every databag.
   fc.assert(
@@ -91,15 +93,17 @@ test('no public function throws, whatever it is given', async () => {
         faultline.captureEvent({ message: 'e', extra: { c } as any, exception: { values: [{ type: 'T', value: String(typeof b) }] } });
       });
     }),
-    { numRuns: 500 },
+    { numRuns: 500, seed: seed + 1 },
   );
   // Every event queued must be delivered. The deadline is generous on purpose: this test is about
   // throwing and schema validity, not speed. Some of its events carry 200 kB strings, and the test
   // server (in this process) parses and schema-checks each one; on a loaded 2-core machine the
   // drain took 4.5-5.4 s with two test files running side by side, and once more than 20 s in CI.
-  assert.equal(await faultline.flush(120_000), true);
+  assert.equal(await faultline.flush(120_000), true, `FUZZ_SEED=${seed}`);
   const events = server.events();
-  assert.ok(events.length > 500, `many events arrived (${events.length})`);
+  // Seen once in CI (79 events, 2026-11-29, not reproduced in 108 seeds since): say where they went.
+  const where = `FUZZ_SEED=${seed}; ${server.envelopes.length} envelopes; discarded ${JSON.stringify(server.discarded())}; errors ${JSON.stringify(server.errors().slice(0, 3))}`;
+  assert.ok(events.length > 500, `many events arrived (${events.length}); ${where.slice(0, 2000)}`);
   assert.deepEqual(server.errors().slice(0, 5), [], 'every envelope and event passed the schema');
 });
 
