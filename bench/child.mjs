@@ -161,6 +161,34 @@ async function cpu() {
   report({ ...result, events: 100 + iterations });
 }
 
+// CPU per event when errors come one at a time, 1 ms apart, as from a server where one request
+// in many fails: each is sent on its own (and in faultline, written to its own outbox file),
+// where the scenario above captures 25 at a time. After 100 paced the same way.
+async function oneAtATime() {
+  const { driver } = await loadDriver();
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 1));
+  for (let i = 0; i < 100; i++) {
+    driver.captureException(makeError());
+    await pause();
+  }
+  await driver.flush(30000);
+  const b0 = process.cpuUsage();
+  for (let i = 0; i < iterations; i++) {
+    makeError();
+    await pause();
+  }
+  const baseline = cpuMicros(process.cpuUsage(b0));
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < iterations; i++) {
+    driver.captureException(makeError());
+    await pause();
+  }
+  await driver.flush(30000);
+  const measured = cpuMicros(process.cpuUsage(c0));
+  await driver.close(10000);
+  report({ cpuPerEventUs: (measured - baseline) / iterations, events: 100 + iterations });
+}
+
 // The CPU per event and the caller's tick once V8 has compiled each SDK's hot code: after
 // BENCH_WARMUP events (4,000 by default; the figures stop falling between 4,000 and 8,000). The
 // two scenarios above start after 100 and 200 events, so their figures also carry the JIT's
@@ -206,5 +234,5 @@ async function flood() {
   });
 }
 
-const scenarios = { cold, modules, capture, cpu, warm, flood };
+const scenarios = { cold, modules, capture, cpu, 'one-at-a-time': oneAtATime, warm, flood };
 await scenarios[scenario]();

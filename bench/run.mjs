@@ -25,6 +25,8 @@ const captureIterations = 2000;
 // weighs in it (two to three fifths, for each driver), so it is measured again after warmupEvents.
 const cpuEvents = quick ? 200 : 2000;
 const warmupEvents = quick ? 1000 : 4000;
+// Errors 1 ms apart: about 1.2 ms each, measured and again without the SDK.
+const oneAtATimeEvents = quick ? 100 : 1000;
 const CHILD_TIMEOUT_MS = 150000;
 const DRIVERS = ['faultline', 'sentry', 'raw', 'raw-payload'];
 const VARIANTS = ['no-gzip', 'no-context-lines', 'neither'];
@@ -137,6 +139,13 @@ for (let run = 1; run <= runs; run++) {
   for (const driver of ['faultline', 'raw']) {
     const cpu = await runChild(driver, 'cpu', cpuEvents, { BENCH_STACKS: 'minified' });
     record(`${driver}-minified`, 'cpuPerEventUs', cpu.cpuPerEventUs);
+  }
+  // Errors one at a time, each sent alone: faultline's outbox writes a file per event here.
+  for (const driver of ['faultline', 'faultline-variant', 'sentry', 'raw']) {
+    const env = driver === 'faultline-variant' ? { FAULTLINE_BENCH_VARIANT: 'no-outbox-files' } : {};
+    const cpu = await runChild(driver, 'one-at-a-time', oneAtATimeEvents, env);
+    record(`${driver}-one-at-a-time`, 'cpuPerEventUs', cpu.cpuPerEventUs);
+    record(`${driver}-one-at-a-time`, 'cpuDelivered', cpu.sink.events / cpu.events);
   }
   // And in an app with many packages, which both SDKs list on every event (`event.modules`).
   for (const driver of ['faultline', 'sentry']) {
@@ -295,12 +304,19 @@ console.log('| | faultline | raw floor | faultline / raw |');
 console.log('|---|---|---|---|');
 console.log(`| CPU per event (µs) | ${cell('faultline-minified', 'cpuPerEventUs')} | ${cell('raw-minified', 'cpuPerEventUs')} | ${ratio(med('faultline-minified', 'cpuPerEventUs'), med('raw-minified', 'cpuPerEventUs'))} |`);
 console.log('');
+console.log('The same, with errors one at a time, 1 ms apart (each sent alone; faultline writes each to an outbox file of its own):');
+console.log('');
+console.log('| | faultline | faultline, no outbox files (`offline: false`) | @sentry/node | raw floor | faultline / raw | faultline / sentry |');
+console.log('|---|---|---|---|---|---|---|');
+const one = (d) => `${d}-one-at-a-time`;
+console.log(`| CPU per event (µs) | ${['faultline', 'faultline-variant', 'sentry', 'raw'].map((d) => cell(one(d), 'cpuPerEventUs')).join(' | ')} | ${ratio(med(one('faultline'), 'cpuPerEventUs'), med(one('raw'), 'cpuPerEventUs'))} | ${ratio(med(one('faultline'), 'cpuPerEventUs'), med(one('sentry'), 'cpuPerEventUs'))} |`);
+console.log('');
 console.log(`The same, in an app with ${APP_PACKAGES} packages installed (bench/app-fixture.mjs), which each SDK lists on every event:`);
 console.log('');
 console.log('| | faultline | @sentry/node | faultline / sentry |');
 console.log('|---|---|---|---|');
 console.log(`| CPU per event (µs) | ${cell('faultline-packages', 'cpuPerEventUs')} | ${cell('sentry-packages', 'cpuPerEventUs')} | ${ratio(med('faultline-packages', 'cpuPerEventUs'), med('sentry-packages', 'cpuPerEventUs'))} |`);
-const cpuShort = [...DRIVERS, 'faultline-packages', 'sentry-packages'].filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
+const cpuShort = [...DRIVERS, 'faultline-packages', 'sentry-packages', ...['faultline', 'faultline-variant', 'sentry', 'raw'].map((d) => `${d}-one-at-a-time`)].filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
 if (cpuShort.length) console.log(`\nnote: in the CPU scenario ${cpuShort.join(', ')} delivered fewer events than captured, so its CPU per event is understated.`);
 if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);
 log(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`);

@@ -1,7 +1,8 @@
 // faultline with one of its per-event costs switched off, to show in `npm run bench` what each
 // costs in CPU per event (the "where the CPU goes" table). Not a recommended configuration: both
 // are on by default for good reasons (SPEC.md decision 12, and source context in every frame).
-//   FAULTLINE_BENCH_VARIANT=no-gzip | no-context-lines | neither
+//   FAULTLINE_BENCH_VARIANT=no-gzip | no-context-lines | neither | no-outbox-files (offline: false,
+//   the in-memory transport: what writing each envelope to disk first costs)
 import * as faultline from '../../dist/index.js';
 
 const variant = process.env.FAULTLINE_BENCH_VARIANT ?? '';
@@ -13,6 +14,7 @@ export function init(dsn) {
     dsn,
     ...(noGzip ? { transportOptions: { compressionThreshold: Number.MAX_SAFE_INTEGER } } : {}),
     ...(noContextLines ? { integrations: (defaults) => defaults.filter((i) => i.name !== 'ContextLines') } : {}),
+    ...(variant === 'no-outbox-files' ? { offline: false } : {}),
   });
 }
 export const captureException = (err) => faultline.captureException(err);
