@@ -10,8 +10,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { closeQuietly, discard, FileReuse } from './file-reuse.js';
+import { closeQuietly, discard, FileReuse, type OpenFile } from './file-reuse.js';
 import { isSegmentName, joinChunks, SEGMENT_SUFFIX } from './segment.js';
+import { SyncIo } from './sync-io.js';
 
 export const ENVELOPE_SUFFIX = '.envelope';
 const TMP_SUFFIX = '.tmp';
@@ -67,26 +68,35 @@ export function isEnvelopeName(name: string): boolean {
 export class DiskStore {
   /** Descriptors of the files written here, and delivered files kept to be written over. */
   private readonly files = new FileReuse();
+  /** Whether small files are written and removed directly rather than on the thread pool (sync-io.ts). */
+  private readonly direct: SyncIo;
 
   constructor(
     readonly directory: string,
     private readonly fsync: boolean = false,
-  ) {}
+    direct?: SyncIo,
+  ) {
+    // With fsync each call waits for the device: never on the event loop.
+    this.direct = fsync ? new SyncIo('never') : (direct ?? new SyncIo('auto'));
+  }
 
   /** Creates the folder; rejects when it cannot be written (read-only disk, a file in the way). */
   async open(): Promise<void> {
     await call((done) => fs.mkdir(this.directory, { recursive: true }, (err) => done(err)));
     await call((done) => fs.access(this.directory, fs.constants.W_OK, done));
+    await this.direct.decide(this.directory);
   }
 
   /**
    * Write to a temp name, then rename: the envelope appears whole or not at all. The temp file is
-   * a delivered one when there is one to write over (file-reuse.ts), else a new one.
+   * a delivered one when there is one to write over (file-reuse.ts), else a new one. A small file
+   * on a local disk is written before this returns (sync-io.ts).
    */
   async write(name: string, content: FileContent): Promise<void> {
     const pieces = piecesOf(content);
     const byteLength = contentLength(content);
     const target = path.join(this.directory, name);
+    if (this.direct.allows(byteLength)) return this.direct.timed(() => this.writeNow(target, name, pieces, byteLength));
     const spare = this.files.takeSpare();
     if (spare) {
       try {
@@ -104,6 +114,31 @@ export class DiskStore {
     try {
       await this.fill(fd, pieces, byteLength, 0);
       await call((done) => fs.rename(tmp, target, done));
+    } catch (err) {
+      discard({ fd, size: 0, path: tmp });
+      throw err;
+    }
+    this.files.keep(name, { fd, size: byteLength });
+  }
+
+  /** `write`, made directly. */
+  private writeNow(target: string, name: string, pieces: readonly Uint8Array[], byteLength: number): void {
+    const spare = this.files.takeSpare();
+    if (spare) {
+      try {
+        fillNow(spare.fd, pieces, byteLength, spare.size);
+        fs.renameSync(spare.path, target);
+        this.files.keep(name, { fd: spare.fd, size: byteLength });
+        return;
+      } catch {
+        discard(spare);
+      }
+    }
+    const tmp = path.join(this.directory, `.${name}.${process.pid}${TMP_SUFFIX}`);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fillNow(fd, pieces, byteLength, 0);
+      fs.renameSync(tmp, target);
     } catch (err) {
       discard({ fd, size: 0, path: tmp });
       throw err;
@@ -136,13 +171,7 @@ export class DiskStore {
     const tmp = path.join(this.directory, `.${name}.${process.pid}.sync${TMP_SUFFIX}`);
     const fd = fs.openSync(tmp, 'w');
     try {
-      const pieces = piecesOf(content);
-      const byteLength = contentLength(content);
-      let written = fs.writevSync(fd, pieces, 0);
-      if (written < byteLength) {
-        const rest = joinChunks(pieces, byteLength);
-        while (written < byteLength) written += fs.writeSync(fd, rest, written, byteLength - written, written);
-      }
+      fillNow(fd, piecesOf(content), contentLength(content), 0);
       if (this.fsync) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -201,6 +230,7 @@ export class DiskStore {
     const open = this.files.take(name);
     if (open && this.files.wantsSpare()) {
       const spare = path.join(this.directory, `.spare-${process.pid}-${++spareSequence}${TMP_SUFFIX}`);
+      if (this.direct.allows(0)) return this.spareNow(file, spare, open);
       return new Promise<void>((resolve, reject) =>
         fs.rename(file, spare, (err) => {
           if (!err) {
@@ -216,6 +246,18 @@ export class DiskStore {
     }
     if (open) closeQuietly(open.fd);
     return unlink(file);
+  }
+
+  /** `remove`'s rename to a spare, made directly. */
+  private async spareNow(file: string, spare: string, open: OpenFile): Promise<void> {
+    try {
+      this.direct.timed(() => fs.renameSync(file, spare));
+    } catch (err) {
+      closeQuietly(open.fd);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      return unlink(file);
+    }
+    this.files.addSpare({ ...open, path: spare });
   }
 
   removeSync(name: string): void {
@@ -258,6 +300,17 @@ export class DiskStore {
 /** Already gone counts as removed (another process, or a retry of the same delete). */
 function unlink(file: string): Promise<void> {
   return new Promise<void>((resolve, reject) => fs.unlink(file, (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve())));
+}
+
+/** The pieces from offset 0 of an open file, synchronously; cuts what a longer earlier content left. */
+function fillNow(fd: number, pieces: readonly Uint8Array[], byteLength: number, oldSize: number): void {
+  let written = fs.writevSync(fd, pieces, 0);
+  // A short write (a full disk, a signal): the rest from one array.
+  if (written < byteLength) {
+    const rest = joinChunks(pieces, byteLength);
+    while (written < byteLength) written += fs.writeSync(fd, rest, written, byteLength - written, written);
+  }
+  if (oldSize > byteLength) fs.ftruncateSync(fd, byteLength);
 }
 
 /** The content as at most MAX_PIECES pieces for one vectored write. */
