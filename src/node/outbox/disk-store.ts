@@ -70,6 +70,11 @@ export class DiskStore {
   private readonly files = new FileReuse();
   /** Whether small files are written and removed directly rather than on the thread pool (sync-io.ts). */
   private readonly direct: SyncIo;
+  /**
+   * The folder's absolute path and a separator: a file's path is this plus its name. Not
+   * path.join per call: it normalizes the whole path each time, about 5 µs an envelope.
+   */
+  private readonly prefix: string;
 
   constructor(
     readonly directory: string,
@@ -78,6 +83,13 @@ export class DiskStore {
   ) {
     // With fsync each call waits for the device: never on the event loop.
     this.direct = fsync ? new SyncIo('never') : (direct ?? new SyncIo('auto'));
+    const folder = path.resolve(directory);
+    this.prefix = folder.endsWith(path.sep) ? folder : folder + path.sep;
+  }
+
+  /** The path of `name` in the folder (a plain name: the store's own, or one read from its listing). */
+  private pathOf(name: string): string {
+    return this.prefix + name;
   }
 
   /** Creates the folder; rejects when it cannot be written (read-only disk, a file in the way). */
@@ -95,7 +107,7 @@ export class DiskStore {
   async write(name: string, content: FileContent): Promise<void> {
     const pieces = piecesOf(content);
     const byteLength = contentLength(content);
-    const target = path.join(this.directory, name);
+    const target = this.pathOf(name);
     if (this.direct.allows(byteLength)) return this.direct.timed(() => this.writeNow(target, name, pieces, byteLength));
     const spare = this.files.takeSpare();
     if (spare) {
@@ -109,7 +121,7 @@ export class DiskStore {
         discard(spare);
       }
     }
-    const tmp = path.join(this.directory, `.${name}.${process.pid}${TMP_SUFFIX}`);
+    const tmp = this.pathOf(`.${name}.${process.pid}${TMP_SUFFIX}`);
     const fd = await call<number>((done) => fs.open(tmp, 'w', done));
     try {
       await this.fill(fd, pieces, byteLength, 0);
@@ -134,7 +146,7 @@ export class DiskStore {
         discard(spare);
       }
     }
-    const tmp = path.join(this.directory, `.${name}.${process.pid}${TMP_SUFFIX}`);
+    const tmp = this.pathOf(`.${name}.${process.pid}${TMP_SUFFIX}`);
     const fd = fs.openSync(tmp, 'w');
     try {
       fillNow(fd, pieces, byteLength, 0);
@@ -168,7 +180,7 @@ export class DiskStore {
   writeSync(name: string, content: FileContent): void {
     // At exit the asynchronous open() may not have run yet.
     fs.mkdirSync(this.directory, { recursive: true });
-    const tmp = path.join(this.directory, `.${name}.${process.pid}.sync${TMP_SUFFIX}`);
+    const tmp = this.pathOf(`.${name}.${process.pid}.sync${TMP_SUFFIX}`);
     const fd = fs.openSync(tmp, 'w');
     try {
       fillNow(fd, piecesOf(content), contentLength(content), 0);
@@ -176,7 +188,7 @@ export class DiskStore {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, path.join(this.directory, name));
+    fs.renameSync(tmp, this.pathOf(name));
   }
 
   /**
@@ -185,7 +197,7 @@ export class DiskStore {
    */
   async claim(name: string, newName: string): Promise<boolean> {
     try {
-      await call((done) => fs.rename(path.join(this.directory, name), path.join(this.directory, newName), done));
+      await call((done) => fs.rename(this.pathOf(name), this.pathOf(newName), done));
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -194,7 +206,7 @@ export class DiskStore {
   }
 
   read(name: string): Promise<Uint8Array> {
-    return call<Uint8Array>((done) => fs.readFile(path.join(this.directory, name), done));
+    return call<Uint8Array>((done) => fs.readFile(this.pathOf(name), done));
   }
 
   /** `length` bytes at `offset` of a file (one envelope of a segment). */
@@ -208,7 +220,7 @@ export class DiskStore {
    */
   readAt(name: string, offset: number, minLength: number, maxLength: number): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
-      fs.open(path.join(this.directory, name), 'r', (err, fd) => {
+      fs.open(this.pathOf(name), 'r', (err, fd) => {
         if (err) return reject(err);
         const buffer = new Uint8Array(maxLength);
         fs.read(fd, buffer, 0, maxLength, offset, (readErr, bytesRead) => {
@@ -226,10 +238,10 @@ export class DiskStore {
    * store wrote and still holds open becomes a spare instead, while fewer than two are kept.
    */
   remove(name: string): Promise<void> {
-    const file = path.join(this.directory, name);
+    const file = this.pathOf(name);
     const open = this.files.take(name);
     if (open && this.files.wantsSpare()) {
-      const spare = path.join(this.directory, `.spare-${process.pid}-${++spareSequence}${TMP_SUFFIX}`);
+      const spare = this.pathOf(`.spare-${process.pid}-${++spareSequence}${TMP_SUFFIX}`);
       if (this.direct.allows(0)) return this.spareNow(file, spare, open);
       return new Promise<void>((resolve, reject) =>
         fs.rename(file, spare, (err) => {
@@ -264,7 +276,7 @@ export class DiskStore {
     const open = this.files.take(name);
     if (open) closeQuietly(open.fd);
     try {
-      fs.unlinkSync(path.join(this.directory, name));
+      fs.unlinkSync(this.pathOf(name));
     } catch {
       // Gone already, or the disk went away: the next start resends it at worst.
     }
@@ -288,7 +300,7 @@ export class DiskStore {
 
   private async sweepTemp(name: string, now: number): Promise<void> {
     try {
-      const file = path.join(this.directory, name);
+      const file = this.pathOf(name);
       const stat = await call<fs.Stats>((done) => fs.stat(file, done));
       if (now - stat.mtimeMs > STALE_TMP_MS) await call((done) => fs.unlink(file, done));
     } catch {
