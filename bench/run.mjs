@@ -317,7 +317,7 @@ console.log('| | faultline | @sentry/node | faultline / sentry |');
 console.log('|---|---|---|---|');
 console.log(`| CPU per event (µs) | ${cell('faultline-packages', 'cpuPerEventUs')} | ${cell('sentry-packages', 'cpuPerEventUs')} | ${ratio(med('faultline-packages', 'cpuPerEventUs'), med('sentry-packages', 'cpuPerEventUs'))} |`);
 const cpuShort = [...DRIVERS, 'faultline-packages', 'sentry-packages', ...['faultline', 'faultline-variant', 'sentry', 'raw'].map((d) => `${d}-one-at-a-time`)].filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
-if (cpuShort.length) console.log(`\nnote: in the CPU scenario ${cpuShort.join(', ')} delivered fewer events than captured, so its CPU per event is understated.`);
+if (cpuShort.length) console.log(`\nnote: in the CPU scenarios ${cpuShort.join(', ')} delivered fewer events than captured, so the CPU per event shown for them is understated.`);
 if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);
 log(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`);
 
