@@ -4,7 +4,8 @@
 // - writeAll: the asynchronous writer, off the capture path. Each time it runs it takes every
 //   envelope waiting (a file for a lone one, a segment file for several) and starts their writes
 //   without waiting for the previous ones: while the disk or the thread pool is slow, captures
-//   keep finding an empty intake instead of a full one;
+//   keep finding an empty intake instead of a full one. On a local disk a file up to 1 MiB is
+//   written there and then, with direct calls (sync-io.ts);
 // - spillSync: the intake is full anyway (a tight loop that never yields), so it goes to disk on
 //   the caller's tick, as one segment file;
 // - persistSync: the process is exiting and no callback will run again.
