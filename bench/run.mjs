@@ -27,6 +27,8 @@ const cpuEvents = quick ? 200 : 2000;
 const warmupEvents = quick ? 1000 : 4000;
 // Errors 1 ms apart: about 1.2 ms each, measured and again without the SDK.
 const oneAtATimeEvents = quick ? 100 : 1000;
+// Its drivers: faultline-variant is faultline with `offline: false` (no outbox files).
+const ONE_AT_A_TIME_DRIVERS = ['faultline', 'faultline-variant', 'sentry', 'raw'];
 const CHILD_TIMEOUT_MS = 150000;
 const DRIVERS = ['faultline', 'sentry', 'raw', 'raw-payload'];
 const VARIANTS = ['no-gzip', 'no-context-lines', 'neither'];
@@ -141,7 +143,7 @@ for (let run = 1; run <= runs; run++) {
     record(`${driver}-minified`, 'cpuPerEventUs', cpu.cpuPerEventUs);
   }
   // Errors one at a time, each sent alone: faultline's outbox writes a file per event here.
-  for (const driver of ['faultline', 'faultline-variant', 'sentry', 'raw']) {
+  for (const driver of ONE_AT_A_TIME_DRIVERS) {
     const env = driver === 'faultline-variant' ? { FAULTLINE_BENCH_VARIANT: 'no-outbox-files' } : {};
     const cpu = await runChild(driver, 'one-at-a-time', oneAtATimeEvents, env);
     record(`${driver}-one-at-a-time`, 'cpuPerEventUs', cpu.cpuPerEventUs);
@@ -309,14 +311,14 @@ console.log('');
 console.log('| | faultline | faultline, no outbox files (`offline: false`) | @sentry/node | raw floor | faultline / raw | faultline / sentry |');
 console.log('|---|---|---|---|---|---|---|');
 const one = (d) => `${d}-one-at-a-time`;
-console.log(`| CPU per event (µs) | ${['faultline', 'faultline-variant', 'sentry', 'raw'].map((d) => cell(one(d), 'cpuPerEventUs')).join(' | ')} | ${ratio(med(one('faultline'), 'cpuPerEventUs'), med(one('raw'), 'cpuPerEventUs'))} | ${ratio(med(one('faultline'), 'cpuPerEventUs'), med(one('sentry'), 'cpuPerEventUs'))} |`);
+console.log(`| CPU per event (µs) | ${ONE_AT_A_TIME_DRIVERS.map((d) => cell(one(d), 'cpuPerEventUs')).join(' | ')} | ${ratio(med(one('faultline'), 'cpuPerEventUs'), med(one('raw'), 'cpuPerEventUs'))} | ${ratio(med(one('faultline'), 'cpuPerEventUs'), med(one('sentry'), 'cpuPerEventUs'))} |`);
 console.log('');
 console.log(`The same, in an app with ${APP_PACKAGES} packages installed (bench/app-fixture.mjs), which each SDK lists on every event:`);
 console.log('');
 console.log('| | faultline | @sentry/node | faultline / sentry |');
 console.log('|---|---|---|---|');
 console.log(`| CPU per event (µs) | ${cell('faultline-packages', 'cpuPerEventUs')} | ${cell('sentry-packages', 'cpuPerEventUs')} | ${ratio(med('faultline-packages', 'cpuPerEventUs'), med('sentry-packages', 'cpuPerEventUs'))} |`);
-const cpuShort = [...DRIVERS, 'faultline-packages', 'sentry-packages', ...['faultline', 'faultline-variant', 'sentry', 'raw'].map((d) => `${d}-one-at-a-time`)].filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
+const cpuShort = [...DRIVERS, 'faultline-packages', 'sentry-packages', ...ONE_AT_A_TIME_DRIVERS.map(one)].filter((d) => results[d]?.cpuDelivered?.some((x) => x < 1));
 if (cpuShort.length) console.log(`\nnote: in the CPU scenarios ${cpuShort.join(', ')} delivered fewer events than captured, so the CPU per event shown for them is understated.`);
 if (hung.length) console.log(`\nnote: children that did not exit on their own within ${CHILD_TIMEOUT_MS / 1000} s and were killed: ${hung.join(', ')}`);
 log(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`);
