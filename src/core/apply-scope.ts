@@ -2,6 +2,7 @@ import type { Breadcrumb, Event, EventHint, EventProcessor } from './types.js';
 import type { Scope } from './scope.js';
 import { debugLog } from './debug-log.js';
 import { copyKeys } from './copy-keys.js';
+import { freezeDeep } from './frozen-parts.js';
 import { spanId, uuid4 } from './ids.js';
 import { ignoreRejection, isThenable } from './thenable.js';
 
@@ -146,7 +147,23 @@ export function addTraceContext(event: Event, chain: ScopeChain): void {
     if (!owner) return;
     ctx = owner._propagationContext = { traceId: uuid4(), spanId: spanId() };
   }
-  const trace: Record<string, unknown> = { trace_id: ctx.traceId, span_id: ctx.spanId };
-  if (ctx.parentSpanId) trace['parent_span_id'] = ctx.parentSpanId;
-  event.contexts = Object.assign({}, event.contexts, { trace });
+  event.contexts = Object.assign({}, event.contexts, { trace: traceContextOf(ctx) });
+}
+
+type PropagationContext = NonNullable<Scope['_propagationContext']>;
+
+/** Each propagation context's `contexts.trace`: frozen, made once, shared by its events (core/frozen-parts.ts). */
+const traceContexts = new WeakMap<PropagationContext, Readonly<Record<string, unknown>>>();
+
+function traceContextOf(ctx: PropagationContext): Readonly<Record<string, unknown>> {
+  const parent = ctx.parentSpanId || undefined;
+  let trace = traceContexts.get(ctx);
+  // The object is the key, but its fields may have been set again since.
+  if (trace === undefined || trace['trace_id'] !== ctx.traceId || trace['span_id'] !== ctx.spanId || trace['parent_span_id'] !== parent) {
+    const made: Record<string, unknown> = { trace_id: ctx.traceId, span_id: ctx.spanId };
+    if (parent) made['parent_span_id'] = parent;
+    trace = freezeDeep(made);
+    traceContexts.set(ctx, trace);
+  }
+  return trace;
 }

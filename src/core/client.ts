@@ -30,6 +30,7 @@ import { checkTransport } from './custom-transport.js';
 import { debugLog } from './debug-log.js';
 import { uuid4 } from './ids.js';
 import { isOwn } from './own-code.js';
+import { freezeDeep, thawEventParts } from './frozen-parts.js';
 import { SDK_NAME, SDK_PACKAGE, SDK_VERSION } from './version.js';
 
 export interface ClientSetup {
@@ -83,14 +84,20 @@ export class Client implements ClientLike {
     });
     this.isIgnored = createIgnoreMatcher(this.options.ignoreErrors);
     this.hasIgnoreRules = this.options.ignoreErrors.length > 0;
-    this.sdk = {
+    // Frozen: every event carries this one object (core/frozen-parts.ts).
+    this.sdk = freezeDeep({
       name: SDK_NAME,
       version: SDK_VERSION,
       integrations: this.integrations.map((i) => i.name),
       packages: [{ name: SDK_PACKAGE, version: SDK_VERSION }],
-    };
+    });
     const processing = this.integrations.filter((i) => typeof i.processEvent === 'function');
-    this.integrationProcessors = processing.map((i) => (event: Event, hint: EventHint) => i.processEvent!(event, hint, this));
+    // An integration of the app's may change the event in place: its shared parts become copies first.
+    this.integrationProcessors = processing.map((i) =>
+      isOwn(i)
+        ? (event: Event, hint: EventHint) => i.processEvent!(event, hint, this)
+        : (event: Event, hint: EventHint) => i.processEvent!(thawEventParts(event), hint, this),
+    );
     this.foreignIntegrationProcessor = processing.some((i) => !isOwn(i));
 
     // The transport names the SDK in User-Agent and X-Sentry-Auth.
@@ -299,7 +306,13 @@ export class Client implements ClientLike {
       for (const scope of chain) {
         const processors = scope._eventProcessors;
         if (processors.length === 0) continue;
-        if (ownPipeline) for (const processor of processors) if (!isOwn(processor)) ownPipeline = false;
+        for (const processor of processors) {
+          if (isOwn(processor)) continue;
+          // The app's processors may change the event in place: its shared parts become copies first.
+          ownPipeline = false;
+          thawEventParts(processed);
+          break;
+        }
         processed = runProcessors(processed, hint, processors);
         if (!processed) break;
       }
@@ -326,6 +339,8 @@ export class Client implements ClientLike {
       isDenied: this.isDenied,
       sendDefaultPii: o.sendDefaultPii,
       ownPipeline,
+      // beforeSend may change the event it is given in place: then it gets copies of everything.
+      shareFrozen: !o.beforeSend,
     });
 
     if (o.beforeSend) {

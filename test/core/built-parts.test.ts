@@ -141,7 +141,7 @@ describe('normalizeEvent with ownPipeline', () => {
     assert.equal(JSON.stringify(kept), JSON.stringify(copied));
   });
 
-  test("the SDK's description is copied, never shared; an unknown field takes the generic walk", () => {
+  test("the SDK's description is copied (shared only when frozen, shared-parts.test.ts); an unknown field takes the generic walk", () => {
     const sdk = { name: 'faultline.node', version: '1.0.0', integrations: ['Dedupe', 'Modules'], packages: [{ name: 'npm:faultline', version: '1.0.0' }] };
     const out = normalizeEvent(event(undefined, { sdk }), options());
     assert.deepEqual(out.sdk, sdk);

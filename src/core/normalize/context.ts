@@ -28,6 +28,13 @@ export interface NormalizeEventOptions {
    * once checked, instead of copied (built-parts.ts).
    */
   ownPipeline?: boolean;
+  /**
+   * Frozen parts of the event (the SDK's contexts and description, core/frozen-parts.ts) may be
+   * shared by the normalized event instead of copied, once seen to normalize to themselves
+   * (shared-parts.ts). Only when no code of the app's will be given the normalized event to
+   * change (no beforeSend).
+   */
+  shareFrozen?: boolean;
 }
 
 /** How deep and wide each area of the event may be, derived once per call from the options. */
@@ -63,6 +70,8 @@ export interface EventContext {
    * pipeline, and no maxValueLength that could cut their text.
    */
   ownPipeline: boolean;
+  /** Proven frozen parts may be shared (NormalizeEventOptions.shareFrozen). */
+  share: boolean;
 }
 
 /** Upper bound of a protocol field name with its quotes, colon and comma. */

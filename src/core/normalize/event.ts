@@ -27,6 +27,8 @@ import { request } from './request.js';
 import { breadcrumbs } from './breadcrumbs.js';
 import { exceptions, logentry, stacktrace, threads } from './frames.js';
 import { sdkInfoCopy } from './built-parts.js';
+import { proveShared, sharedPart } from './shared-parts.js';
+import { thawEventParts } from '../frozen-parts.js';
 import { frozenStringMap } from '../frozen-string-map.js';
 
 /**
@@ -51,7 +53,7 @@ function buildEvent(event: Event, opts: NormalizeEventOptions): Event {
   const maxValueLength = validMaxValueLength(opts.maxValueLength);
   const w = takeWalker(isDenied, maxValueLength, attachMeta, p.protocol);
   try {
-    const cx: EventContext = { w, p, opts, ownPipeline: opts.ownPipeline === true && maxValueLength === undefined };
+    const cx: EventContext = { w, p, opts, ownPipeline: opts.ownPipeline === true && maxValueLength === undefined, share: opts.shareFrozen === true };
 
     // Annotations made before us (the scope's breadcrumb count) are kept and added to.
     if (attachMeta) {
@@ -81,7 +83,8 @@ function buildEvent(event: Event, opts: NormalizeEventOptions): Event {
     const maxBytes = clampCount(opts.maxEventBytes, DEFAULT_MAX_EVENT_BYTES, Infinity);
     const annotate = attachMeta ? (path: MetaPath, note: Annotation) => w.annotateAt(path, note) : undefined;
     // The common case ends here: the bound from the walk proves the event small, nothing is serialized.
-    const exactSize = w.upperBound() > maxBytes ? enforceEventSize(out, maxBytes, annotate) : undefined;
+    // The size limit trims parts in place: shared ones are first made the event's own.
+    const exactSize = w.upperBound() > maxBytes ? enforceEventSize(thawEventParts(out), maxBytes, annotate) : undefined;
     if (attachMeta && w.meta && Object.keys(w.meta).length > 0) {
       out._meta = w.meta;
       // `_meta` is optional information: if carrying it breaks the limit, it is left out.
@@ -158,8 +161,15 @@ function field(cx: EventContext, key: string, value: unknown, event: Event, out:
       if (!Array.isArray(value)) return undefined;
       w.fixed += 3;
       return value.map((item) => w.raw(stringify(item) ?? 'null'));
-    case 'sdk':
-      return sdkInfoCopy(w, value) ?? protocolValue(cx, value);
+    case 'sdk': {
+      // The client's description is one frozen object for all its events (shared-parts.ts).
+      const shared = sharedPart(cx, value, p.protocol);
+      if (shared !== undefined) return shared;
+      const { units, fixed } = w;
+      const copy = sdkInfoCopy(w, value) ?? protocolValue(cx, value);
+      proveShared(cx, value, p.protocol, copy, units, fixed);
+      return copy;
+    }
     case 'level':
       return levelValue(cx, value);
     case 'modules':

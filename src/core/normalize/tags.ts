@@ -3,6 +3,7 @@
 import { cutAtCodePoint } from '../json-size.js';
 import { setOwn } from './shared.js';
 import { isRecord, ownEntries, stringify, type EventContext } from './context.js';
+import { proveShared, sharedPart } from './shared-parts.js';
 
 const TAG_MAX = 200;
 const TAG_KEY_OK = /^[a-zA-Z0-9_.:-]+$/;
@@ -47,9 +48,16 @@ export function contexts(cx: EventContext, value: unknown): Record<string, unkno
   // The alias itself is a name, not data: `contexts.session` is not scrubbed away, only what is in it.
   ownEntries(value, (alias, ctx) => {
     if (ctx === null || typeof ctx !== 'object') return;
-    w.path.push(alias);
-    const result = w.run(ctx, alias === 'trace' ? p.traceContext : p.context);
-    w.path.pop();
+    const limits = alias === 'trace' ? p.traceContext : p.context;
+    // The SDK's own contexts are frozen and the same for every event (shared-parts.ts).
+    let result = sharedPart(cx, ctx, limits);
+    if (result === undefined) {
+      const { units, fixed } = w;
+      w.path.push(alias);
+      result = w.run(ctx, limits);
+      w.path.pop();
+      proveShared(cx, ctx, limits, result, units, fixed);
+    }
     if (!isRecord(result)) return;
     w.units += alias.length;
     w.fixed += 3;
