@@ -58,8 +58,9 @@ export class Walker {
     this.fixed = 0;
     this.units = 0;
     this.meta = undefined;
-    this.path.length = 0;
-    this.ancestors.length = 0;
+    // Nearly always empty already (a pass leaves them balanced); setting a length costs a runtime call.
+    if (this.path.length !== 0) this.path.length = 0;
+    if (this.ancestors.length !== 0) this.ancestors.length = 0;
     this.isDenied = isDenied;
     this.maxValueLength = maxValueLength;
     this.recordMeta = recordMeta;
@@ -276,7 +277,7 @@ export function takeWalker(isDenied: KeyMatcher | undefined, maxValueLength: num
  * over when a pass threw) and the annotations (they left with the event). takeWalker resets the rest.
  */
 export function releaseWalker(walker: Walker): void {
-  walker.ancestors.length = 0;
+  if (walker.ancestors.length !== 0) walker.ancestors.length = 0;
   walker.meta = undefined;
   spare = walker;
 }
