@@ -17,11 +17,13 @@
 // The package list (`modules`) is spliced the same way when it is a frozen map of strings, as the
 // `Modules` integration makes it: such an object cannot change, so its text is made once and no
 // comparison is needed. The normalizer puts it after `exception`, so it is part of the end that
-// the transport compresses once.
+// the transport compresses once. So are the SDK's own contexts and its description when the event
+// shares them (normalize/shared-parts.ts): frozen data, whose text is made once.
 
 import { RecentList } from './recent-list.js';
 import { isPlainObject } from './plain-object.js';
 import { frozenMapJson, frozenStringMap } from './frozen-string-map.js';
+import { sharedPartJson } from './normalize/shared-parts.js';
 
 /** Stack traces remembered: the last few distinct ones (causes included), most recent first. */
 const MAX_REMEMBERED = 16;
@@ -58,13 +60,13 @@ const PREFIX = `\u0000faultline-frames-${Math.random().toString(36).slice(2)}${M
 const QUOTED_PREFIX = JSON.stringify(PREFIX).slice(0, -1);
 /** Chained exceptions whose frames are spliced (the last one's and those of its causes). */
 const MAX_SPLICED = 6;
-/** One stand-in for each exception's frames, and one more for the package list: below ten. */
-const STAND_INS = Array.from({ length: MAX_SPLICED + 1 }, (_, i) => `${PREFIX}${i}`);
+/** One stand-in for each exception's frames, and one each for the package list, the contexts and the SDK: below ten. */
+const STAND_INS = Array.from({ length: MAX_SPLICED + 3 }, (_, i) => `${PREFIX}${i}`);
 
-/** A part taken out of the event while it is serialized: an exception's frames or the package list. */
+/** A part taken out of the event while it is serialized: an exception's frames, the package list, the contexts, the SDK. */
 interface Swap {
   holder: Record<string, unknown>;
-  key: 'frames' | 'modules';
+  key: 'frames' | 'modules' | 'contexts' | 'sdk';
   value: unknown;
   /** The last exception's frames as bytes (where the event's text ends), anything else as text. */
   json: Uint8Array | string;
@@ -80,6 +82,10 @@ export function eventJson(event: unknown): string | SplicedJson | undefined {
   let swaps = knownFrames(event);
   const modules = modulesSwap(event);
   if (modules !== undefined) (swaps ??= []).push(modules);
+  const contexts = contextsSwap(event);
+  if (contexts !== undefined) (swaps ??= []).push(contexts);
+  const sdk = sharedPartJson(event.sdk);
+  if (sdk !== undefined && writableField(event, 'sdk')) (swaps ??= []).push({ holder: event, key: 'sdk', value: event.sdk, json: sdk });
   if (swaps === undefined) return JSON.stringify(event);
   let text: string;
   for (let i = 0; i < swaps.length; i++) swaps[i]!.holder[swaps[i]!.key] = STAND_INS[i];
@@ -176,9 +182,40 @@ function modulesSwap(event: Record<string, unknown>): Swap | undefined {
   const value = event.modules;
   const map = frozenStringMap(value);
   if (map === undefined) return undefined;
-  const descriptor = Object.getOwnPropertyDescriptor(event, 'modules');
-  if (!descriptor || !descriptor.writable) return undefined;
+  if (!writableField(event, 'modules')) return undefined;
   return { holder: event, key: 'modules', value, json: frozenMapJson(value as object, map) };
+}
+
+function writableField(event: Record<string, unknown>, key: string): boolean {
+  const descriptor = Object.getOwnPropertyDescriptor(event, key);
+  return descriptor !== undefined && descriptor.writable === true;
+}
+
+/** JSON names of context keys, made once (a handful of keys, the same in every event). */
+const quotedKeys = new Map<string, string>();
+
+/**
+ * The event's contexts when every one of them is a part it shares (the SDK's own, as the
+ * normalizer leaves them): their text joined from each part's, made once.
+ */
+function contextsSwap(event: Record<string, unknown>): Swap | undefined {
+  const contexts = event.contexts;
+  if (!isPlainObject(contexts) || !writableField(event, 'contexts')) return undefined;
+  // Object.keys: the order JSON.stringify writes them in.
+  const keys = Object.keys(contexts);
+  let json = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const text = sharedPartJson(contexts[key]);
+    if (text === undefined) return undefined;
+    let quoted = quotedKeys.get(key);
+    if (quoted === undefined) {
+      quoted = `${JSON.stringify(key)}:`;
+      if (quotedKeys.size < 64) quotedKeys.set(key, quoted);
+    }
+    json += i === 0 ? quoted + text : `,${quoted}${text}`;
+  }
+  return { holder: event, key: 'contexts', value: contexts, json: `${json}}` };
 }
 
 /**

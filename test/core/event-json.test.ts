@@ -6,6 +6,9 @@ import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventJsonText as eventJson, forgetRememberedFrames } from '../../src/core/event-json.js';
 import { serializeEnvelope, createEventEnvelope, parseEnvelope, payloadJson } from '../../src/core/envelope.js';
+import { normalizeEvent } from '../../src/core/normalize/index.js';
+import { createKeyMatcher } from '../../src/core/scrub.js';
+import { freezeDeep } from '../../src/core/frozen-parts.js';
 import type { Event, StackFrame } from '../../src/core/types.js';
 
 beforeEach(() => forgetRememberedFrames());
@@ -291,4 +294,43 @@ test('a package list held by a read-only field, or with the frames of six chaine
   chain.exception!.values = Array.from({ length: 7 }, (_, i) => ({ type: 'Error', value: `e${i}`, stacktrace: { frames: frames(`site${i}.js`) } }));
   (chain as Record<string, unknown>).modules = modules;
   for (let i = 0; i < 3; i++) assert.equal(eventJson(chain), JSON.stringify(chain));
+});
+
+test('contexts and an SDK description the event shares are spliced from their text made once: same text as JSON.stringify', () => {
+  const options = { depth: 5, breadth: 10, isDenied: createKeyMatcher({ sendDefaultPii: false }), sendDefaultPii: false, shareFrozen: true };
+  const os = freezeDeep({ name: 'Debian', version: '12', distribution: { name: 'debian', pretty_name: 'x "quoted" \u2028' } });
+  const runtime = freezeDeep({ name: 'node', version: 'v20' });
+  const sdk = freezeDeep({ name: 'faultline.node', version: '1.0.0', integrations: ['A', 'B'], packages: [{ name: 'npm:faultline', version: '1.0.0' }] });
+  const normalized = (message: string, extraContext?: Record<string, unknown>) =>
+    normalizeEvent({ ...errorEvent(message), contexts: { runtime, os, ...extraContext }, sdk } as Event, options);
+  normalized('proves the parts');
+  const seen: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const event = normalized(`shared ${i}`);
+    assert.equal(event.sdk, sdk);
+    (event as Record<string, unknown>).extra = { probe: { toJSON: () => (seen.push(typeof event.contexts, typeof event.sdk), 'probe') } };
+    assert.equal(eventJson(event), JSON.stringify(event));
+    assert.equal((event.contexts as Record<string, unknown>)['os'], os, 'put back afterwards');
+  }
+  // While eventJson serialized the event both were out (stand-ins); JSON.stringify saw them.
+  assert.deepEqual(seen, Array(3).fill(['string', 'string', 'object', 'object']).flat());
+
+  // One context the event does not share: the contexts go with the event, the SDK still spliced.
+  const mixed = normalized('mixed', { mine: { a: 1 } });
+  let inside: unknown;
+  (mixed as Record<string, unknown>).extra = { probe: { toJSON: () => ((inside = mixed.contexts), 'probe') } };
+  assert.equal(eventJson(mixed), JSON.stringify(mixed));
+  assert.equal(typeof inside, 'object');
+
+  // A toJSON put on Array.prototype changes what JSON writes: the text made before is not used.
+  const proto = Array.prototype as unknown as Record<string, unknown>;
+  proto.toJSON = function () {
+    return 'array';
+  };
+  try {
+    const event = normalized('after the prototype changed');
+    assert.equal(eventJson(event), JSON.stringify(event));
+  } finally {
+    delete proto.toJSON;
+  }
 });

@@ -76,6 +76,26 @@ export function proveShared(cx: EventContext, value: unknown, limits: Limits, co
   });
 }
 
+const texts = new WeakMap<object, string>();
+
+/**
+ * The JSON text of a proven part (frozen data all the way down, so its text never changes), made
+ * the first time it is asked for; undefined for anything else (core/event-json.ts splices it).
+ */
+export function sharedPartJson(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || !proofs.has(value)) return undefined;
+  // A toJSON put on a built-in prototype later would change what JSON writes: checked each time.
+  if ((value as { toJSON?: unknown }).toJSON !== undefined || (ARRAY_PROTOTYPE as { toJSON?: unknown }).toJSON !== undefined) return undefined;
+  let text = texts.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    texts.set(value, text);
+  }
+  return text;
+}
+
+const ARRAY_PROTOTYPE: object = Array.prototype;
+
 /** Deeper than the SDK's parts go; anything deeper is not proven (the walk may cut it anyway). */
 const MAX_PROOF_DEPTH = 8;
 
