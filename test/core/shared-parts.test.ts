@@ -6,7 +6,7 @@ import { test, describe, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as faultline from '../../src/index.js';
-import { normalizeEvent, type NormalizeEventOptions } from '../../src/core/normalize/index.js';
+import { normalizeEvent, TRIMMED, type NormalizeEventOptions } from '../../src/core/normalize/index.js';
 import { profilesFor, type EventContext } from '../../src/core/normalize/context.js';
 import { proveShared, sharedPart } from '../../src/core/normalize/shared-parts.js';
 import { Walker } from '../../src/core/normalize/walker.js';
@@ -117,12 +117,15 @@ describe('normalizeEvent with shareFrozen', () => {
     assert.equal(((osOf(cut) as Record<string, Record<string, unknown>>)['distribution'])!['pretty_name'], 'De...');
   });
 
-  test('an event over the size limit is trimmed in its own copies: the shared parts stay as they were', () => {
+  test('an event over the size limit with shared parts is trimmed as any other, and the parts stay as they were', () => {
     const big = freezeDeep({ ...osContext(), raw_description: 'x'.repeat(400_000) });
     const before = JSON.stringify(big);
     normalizeEvent(event({ os: big }), options());
     const out = normalizeEvent(event({ os: big, app: freezeDeep({ notes: 'y'.repeat(400_000) }) }, { extra: { z: 'z'.repeat(400_000) } }), options({ maxEventBytes: 200_000 }));
     assert.ok(jsonByteLength(out) <= 200_000, `${jsonByteLength(out)} bytes`);
+    // Trimmed part by part (the largest first), not cut down to its protocol fields.
+    assert.equal((out.extra as Record<string, unknown>)['z'], TRIMMED);
+    assert.equal(out.level, 'error');
     assert.equal(JSON.stringify(big), before);
     assert.ok(Object.isFrozen(big));
   });
