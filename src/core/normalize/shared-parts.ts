@@ -29,6 +29,7 @@ interface Proof {
 }
 
 const proofs = new WeakMap<object, Proof>();
+const ARRAY_PROTOTYPE: object = Array.prototype;
 
 const isDeniedOf = (cx: EventContext): KeyMatcher | undefined => (typeof cx.opts.isDenied === 'function' ? cx.opts.isDenied : undefined);
 
@@ -47,8 +48,9 @@ export function sharedPart(cx: EventContext, value: unknown, limits: Limits): un
     proof.truncate !== limits.truncate ||
     proof.isDenied !== isDeniedOf(cx) ||
     proof.maxValueLength !== cx.w.maxValueLength ||
-    // A toJSON put on Object.prototype later would change what JSON writes: checked each time.
-    (value as { toJSON?: unknown }).toJSON !== undefined
+    // A toJSON put on a built-in prototype later would change what JSON writes: checked each time.
+    (value as { toJSON?: unknown }).toJSON !== undefined ||
+    (ARRAY_PROTOTYPE as { toJSON?: unknown }).toJSON !== undefined
   ) {
     return undefined;
   }
@@ -93,8 +95,6 @@ export function sharedPartJson(value: unknown): string | undefined {
   }
   return text;
 }
-
-const ARRAY_PROTOTYPE: object = Array.prototype;
 
 /** Deeper than the SDK's parts go; anything deeper is not proven (the walk may cut it anyway). */
 const MAX_PROOF_DEPTH = 8;
